@@ -1,0 +1,3 @@
+"""REST API v1 routes (filled in by the API work)."""
+
+urlpatterns: list = []

@@ -1,0 +1,117 @@
+"""The one meeting filter, shared by the public list, the API and the iCal feed.
+
+Query parameters (CONTRACT.md): format (code, repeatable), country (hosts or
+attends), host, status (repeatable), from and to (ISO dates, at the venue), q.
+Codes are case-insensitive. An invalid value makes the filterset invalid, with
+an error keyed by the parameter's name; callers answer 400 with it.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+
+from meetings.enums import MeetingStatus
+from meetings.models import Delegation, Format, Meeting, Participant
+
+CODE_PARAMS = ("format", "country", "host")
+
+
+class MeetingFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("from"), cleaned.get("to")
+        if start and end and end < start:
+            self.add_error("to", "“to” must not be before “from”.")
+        return cleaned
+
+
+class MeetingFilter(django_filters.FilterSet):
+    format = django_filters.ModelMultipleChoiceFilter(
+        field_name="format__code",
+        to_field_name="code",
+        queryset=Format.objects.all(),
+        label="Format",
+        help_text="Format code (AMM, PMC, APT, EAS, ARF, SUMMIT, SOM, ...); repeatable.",
+    )
+    country = django_filters.ModelChoiceFilter(
+        to_field_name="code",
+        queryset=Participant.objects.all(),
+        method="filter_country",
+        label="Country",
+        help_text="Participant code: meetings it hosts or sends a delegation to.",
+    )
+    host = django_filters.ModelChoiceFilter(
+        field_name="host",
+        to_field_name="code",
+        queryset=Participant.objects.all(),
+        label="Host",
+        help_text="Participant code of the host.",
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=MeetingStatus.choices, label="Status", help_text="Meeting status; repeatable."
+    )
+    # `from` is a Python keyword: the two date filters are declared by name.
+    vars()["from"] = django_filters.DateFilter(
+        field_name="last_day",
+        lookup_expr="gte",
+        label="From",
+        help_text="ISO date: meetings still running on or after this day.",
+    )
+    vars()["to"] = django_filters.DateFilter(
+        field_name="first_day",
+        lookup_expr="lte",
+        label="To",
+        help_text="ISO date: meetings starting on or before this day.",
+    )
+    q = django_filters.CharFilter(
+        method="filter_text", label="Search", help_text="Text in the title, place or format."
+    )
+
+    class Meta:
+        model = Meeting
+        fields: list[str] = []
+        form = MeetingFilterForm
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            data = data.copy()
+            for name in CODE_PARAMS:
+                if name in data:
+                    data.setlist(name, [value.strip().upper() for value in data.getlist(name)])
+        super().__init__(data, *args, **kwargs)
+
+    def filter_country(self, queryset: QuerySet[Meeting], name: str, value: Participant):
+        attends = Delegation.objects.filter(participant=value).values("meeting_id")
+        return queryset.filter(Q(host=value) | Q(pk__in=attends))
+
+    def filter_text(self, queryset: QuerySet[Meeting], name: str, value: str):
+        for word in value.split()[:10]:
+            queryset = queryset.filter(
+                Q(title__icontains=word)
+                | Q(format__code__iexact=word)
+                | Q(format__name__icontains=word)
+                | Q(venue__city__icontains=word)
+                | Q(venue__name__icontains=word)
+                | Q(host__name__icontains=word)
+                | Q(event__title__icontains=word)
+            )
+        return queryset
+
+
+class InvalidFilter(Exception):
+    """A query parameter had a bad value; `errors` maps each parameter to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in self.errors.items())
+
+
+def filtered_meetings(params, queryset: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """Apply the shared filter to `queryset`, raising InvalidFilter on a bad parameter."""
+    filterset = MeetingFilter(params, queryset=queryset)
+    if not filterset.is_valid():
+        raise InvalidFilter({name: list(messages) for name, messages in filterset.errors.items()})
+    return filterset.qs

@@ -1,0 +1,15 @@
+from .calendar import Event, Format, Meeting, Venue
+from .delegations import Delegation
+from .participants import Chairmanship, CoordinatorTerm, Membership, Participant
+
+__all__ = [
+    "Chairmanship",
+    "CoordinatorTerm",
+    "Delegation",
+    "Event",
+    "Format",
+    "Meeting",
+    "Membership",
+    "Participant",
+    "Venue",
+]

@@ -1,0 +1,241 @@
+"""Writes. Every change to the calendar goes through here, whichever door it came in by
+(admin, API, RSVP link, importer, demo loader), so SEQUENCE, history and reminders
+behave the same for all of them."""
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from meetings.enums import AnswerChannel, AttendanceStatus, MeetingStatus
+from meetings.models import Delegation, Meeting
+from meetings.selectors import expected_participants, meeting_title_default
+from meetings.validators import sanitize_rich_text, validate_period, validate_timezone
+
+# A change to any of these must reach subscribed calendars (RFC 5545 SEQUENCE).
+SEQUENCE_FIELDS = ("start", "end", "all_day", "timezone", "venue_id", "status", "title", "mode")
+
+
+class ConcurrentEditError(ValidationError):
+    """Someone else saved the object after the editor loaded it."""
+
+
+def _who(by: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
+def _mark_history(obj: Any, *, by: AbstractBaseUser | None, reason: str) -> None:
+    # simple_history reads these two attributes when it writes the history row.
+    obj._history_user = _who(by)
+    obj._change_reason = reason[:500] if reason else None
+
+
+def check_revision(model: type, pk: int, expected: int | None) -> None:
+    """Lock the row and refuse the save if its revision moved since the editor loaded it."""
+    if pk is None or expected is None:
+        return
+    current = model.objects.select_for_update().filter(pk=pk).first()
+    if current is None:
+        raise ConcurrentEditError("This record was deleted by someone else.", code="deleted")
+    if current.revision != expected:
+        last = (
+            current.history.order_by("-history_date", "-history_id")
+            .select_related("history_user")
+            .first()
+        )
+        who = last.history_user if last and last.history_user else "someone else"
+        when = timezone.localtime(last.history_date).strftime("%Y-%m-%d %H:%M UTC") if last else ""
+        raise ConcurrentEditError(
+            f"{who} changed this record at {when} since you opened it. Reload the page to see "
+            "their changes, then make yours again.",
+            code="concurrent_edit",
+        )
+
+
+def meeting_slug(meeting: Meeting) -> str:
+    """A stable ASCII slug from the year, format code and number or counterpart code.
+
+    Titles may be in Khmer or Thai, whose letters slugify drops, so they are used
+    only as a last resort and only where they give ASCII letters.
+    """
+    parts = [str(meeting.first_day.year), meeting.format.code.lower()]
+    if meeting.number:
+        parts.append(str(meeting.number))
+    elif meeting.counterpart_id:
+        parts.append(meeting.counterpart.code.lower())
+    else:
+        words = slugify(meeting.title or "")
+        parts.append(words[:60].strip("-") or meeting.first_day.strftime("%m-%d"))
+    base = "-".join(parts)
+    candidate, n = base, 2
+    while Meeting.objects.filter(slug=candidate).exclude(pk=meeting.pk).exists():
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+@transaction.atomic
+def meeting_save(
+    *,
+    meeting: Meeting,
+    by: AbstractBaseUser | None,
+    expected_revision: int | None = None,
+    reason: str = "",
+) -> Meeting:
+    """Validate and save a meeting, raising SEQUENCE when subscribers must see the change."""
+    check_revision(Meeting, meeting.pk, expected_revision)
+    if not meeting.timezone and meeting.venue_id:
+        meeting.timezone = meeting.venue.timezone
+    if not meeting.title.strip():
+        meeting.title = meeting_title_default(meeting)
+    meeting.description = sanitize_rich_text(meeting.description)
+    try:
+        validate_timezone(meeting.timezone)
+    except ValidationError as exc:
+        raise ValidationError({"timezone": exc.error_list}) from exc
+    validate_period(meeting.start, meeting.end)
+    meeting.first_day, meeting.last_day = meeting.local_days()
+    if not meeting.slug:
+        meeting.slug = meeting_slug(meeting)
+    meeting.full_clean()
+    if meeting.pk is not None:
+        before = Meeting.objects.filter(pk=meeting.pk).values(*SEQUENCE_FIELDS).first() or {}
+        if any(before.get(field) != getattr(meeting, field) for field in SEQUENCE_FIELDS):
+            meeting.sequence += 1
+    meeting.revision += 1
+    _mark_history(meeting, by=by, reason=reason)
+    meeting.save()
+    return meeting
+
+
+def meeting_create(*, by: AbstractBaseUser | None, reason: str = "", **fields: Any) -> Meeting:
+    """Create a meeting from field values (title and slug derived when left empty)."""
+    return meeting_save(meeting=Meeting(**fields), by=by, reason=reason or "Created")
+
+
+@transaction.atomic
+def meeting_reschedule(
+    *,
+    meeting: Meeting,
+    by: AbstractBaseUser | None,
+    start: dt.datetime,
+    end: dt.datetime,
+    all_day: bool | None = None,
+    reason: str = "",
+) -> Meeting:
+    """Move a meeting to new aware start/end instants (a postponed meeting becomes scheduled)."""
+    meeting.start, meeting.end = start, end
+    if all_day is not None:
+        meeting.all_day = all_day
+    if meeting.status == MeetingStatus.POSTPONED:
+        meeting.status = MeetingStatus.SCHEDULED
+    return meeting_save(meeting=meeting, by=by, reason=reason or "Rescheduled")
+
+
+def _set_status(
+    meeting: Meeting, status: MeetingStatus, by: AbstractBaseUser | None, reason: str
+) -> Meeting:
+    meeting.status = status
+    meeting.status_note = reason
+    return meeting_save(meeting=meeting, by=by, reason=f"{status.label}: {reason}".strip(": "))
+
+
+def meeting_cancel(*, meeting: Meeting, by: AbstractBaseUser | None, reason: str = "") -> Meeting:
+    """Cancel a meeting; it stays visible (and in feeds) marked as cancelled."""
+    return _set_status(meeting, MeetingStatus.CANCELLED, by, reason)
+
+
+def meeting_postpone(*, meeting: Meeting, by: AbstractBaseUser | None, reason: str = "") -> Meeting:
+    """Postpone a meeting until a new date is known."""
+    return _set_status(meeting, MeetingStatus.POSTPONED, by, reason)
+
+
+def meeting_set_published(
+    *, meeting: Meeting, by: AbstractBaseUser | None, published: bool
+) -> Meeting:
+    """Publish a meeting to the public pages, API and feeds, or withdraw it."""
+    meeting.published = published
+    return meeting_save(meeting=meeting, by=by, reason="Published" if published else "Unpublished")
+
+
+@transaction.atomic
+def meeting_invite_participants(
+    *, meeting: Meeting, by: AbstractBaseUser | None
+) -> list[Delegation]:
+    """Create a delegation for every participant the format invites on the meeting's date.
+
+    Existing delegations are left as they are; returns the ones created.
+    """
+    wanted = expected_participants(
+        format=meeting.format, on=meeting.first_day, counterpart=meeting.counterpart
+    )
+    existing = set(meeting.delegations.values_list("participant_id", flat=True))
+    now = timezone.now()
+    created = []
+    for participant in wanted.exclude(pk__in=existing):
+        delegation = Delegation(meeting=meeting, participant=participant, invited_at=now)
+        _mark_history(delegation, by=by, reason="Invited")
+        delegation.save()
+        created.append(delegation)
+    return created
+
+
+@transaction.atomic
+def delegation_save(
+    *,
+    delegation: Delegation,
+    by: AbstractBaseUser | None,
+    expected_revision: int | None = None,
+    via: AnswerChannel | str = AnswerChannel.ADMIN,
+    reason: str = "",
+) -> Delegation:
+    """Validate and save a delegation; a change of attendance records when and how."""
+    check_revision(Delegation, delegation.pk, expected_revision)
+    before = (
+        Delegation.objects.filter(pk=delegation.pk).values_list("attendance", flat=True).first()
+        if delegation.pk
+        else AttendanceStatus.INVITED
+    )
+    if delegation.attendance != before:
+        if delegation.attendance == AttendanceStatus.INVITED:
+            delegation.answered_at, delegation.answered_via = None, ""
+        else:
+            delegation.answered_at = timezone.now()
+            delegation.answered_via = via
+    if delegation.invited_at is None:
+        delegation.invited_at = timezone.now()
+    delegation.full_clean()
+    delegation.revision += 1
+    _mark_history(delegation, by=by, reason=reason)
+    delegation.save()
+    return delegation
+
+
+def delegation_record_answer(
+    *,
+    delegation: Delegation,
+    attendance: AttendanceStatus | str,
+    via: AnswerChannel | str,
+    by: AbstractBaseUser | None = None,
+    head_name: str | None = None,
+    head_title: str | None = None,
+    level: str | None = None,
+) -> Delegation:
+    """Record a delegation's answer (confirmed or declined) and, optionally, its head."""
+    delegation.attendance = attendance
+    if head_name is not None:
+        delegation.head_name = head_name
+    if head_title is not None:
+        delegation.head_title = head_title
+    if level is not None:
+        delegation.level = level
+    label = AttendanceStatus(attendance).label
+    return delegation_save(
+        delegation=delegation,
+        by=by,
+        via=via,
+        reason=f"{label} through {AnswerChannel(via).label}",
+    )

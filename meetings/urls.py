@@ -1,0 +1,18 @@
+from django.urls import include, path
+
+from . import feeds, rsvp, views
+
+app_name = "meetings"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("meetings/", views.meeting_list, name="meeting-list"),
+    path("meetings/<slug:slug>.ics", feeds.meeting_ics, name="meeting-ics"),
+    path("meetings/<slug:slug>/", views.meeting_detail, name="meeting"),
+    path("calendar/<int:year>/<int:month>/", views.month, name="month"),
+    path("formats/<str:code>/", views.format_detail, name="format"),
+    path("countries/<str:code>/", views.country_detail, name="country"),
+    path("feeds/meetings.ics", feeds.meetings_feed, name="feed"),
+    path("rsvp/<str:token>/", rsvp.rsvp, name="rsvp"),
+    path("api/v1/", include("meetings.api.urls")),
+]

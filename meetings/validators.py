@@ -1,0 +1,117 @@
+"""Validators shared by model.clean, admin forms, serializers and the importer."""
+
+import datetime as dt
+import re
+import zoneinfo
+from functools import cache
+
+import nh3
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+# What a stored zone name may look like; the database enforces this shape and
+# validate_timezone checks the name against the IANA database itself.
+TIMEZONE_SHAPE = r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}$"
+PARTICIPANT_CODE_SHAPE = r"^[A-Z]{2}$"
+FORMAT_CODE_SHAPE = r"^[A-Z][A-Z0-9_]{1,19}$"
+
+
+@cache
+def _known_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    """Accept only IANA zone names, as given (no normalisation)."""
+    if not isinstance(value, str) or value not in _known_timezones():
+        raise ValidationError(
+            "“%(value)s” is not an IANA time zone name (e.g. Asia/Phnom_Penh).",
+            code="invalid_timezone",
+            params={"value": value},
+        )
+
+
+def validate_participant_code(value: str) -> None:
+    if not isinstance(value, str) or not re.fullmatch(PARTICIPANT_CODE_SHAPE, value):
+        raise ValidationError(
+            "“%(value)s” is not a participant code: two capital letters (ISO 3166-1 "
+            "alpha-2, or EU).",
+            code="invalid_participant_code",
+            params={"value": value},
+        )
+
+
+def validate_format_code(value: str) -> None:
+    if not isinstance(value, str) or not re.fullmatch(FORMAT_CODE_SHAPE, value):
+        raise ValidationError(
+            "“%(value)s” is not a format code: capital letters, digits or _, 2-20 long.",
+            code="invalid_format_code",
+            params={"value": value},
+        )
+
+
+def split_addresses(value: str) -> list[str]:
+    """Contact addresses as stored: one per line (commas and semicolons accepted)."""
+    return [part.strip() for part in re.split(r"[\s,;]+", value or "") if part.strip()]
+
+
+def validate_contact_addresses(value: str) -> None:
+    bad = []
+    for address in split_addresses(value):
+        try:
+            validate_email(address)
+        except ValidationError:
+            bad.append(address)
+    if bad:
+        raise ValidationError(
+            "Not valid e-mail addresses: %(bad)s.",
+            code="invalid_addresses",
+            params={"bad": ", ".join(bad)},
+        )
+
+
+def validate_aware(value: dt.datetime, field: str = "datetime") -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(
+            "%(field)s must carry a UTC offset (e.g. 2022-08-03T09:00:00+07:00).",
+            code="naive_datetime",
+            params={"field": field},
+        )
+
+
+def validate_period(start, end, *, all_day: bool = False) -> None:
+    """The end comes after the start (all-day: the last day is not before the first)."""
+    if start is None or end is None:
+        return
+    if all_day and end < start or not all_day and end <= start:
+        raise ValidationError(
+            {"end": ValidationError("The end must be after the start.", code="end_before_start")}
+        )
+
+
+def localize(naive: dt.datetime, tz_name: str) -> dt.datetime:
+    """Attach a venue's zone to a wall-clock time, refusing times that do not exist there."""
+    tz = zoneinfo.ZoneInfo(tz_name)
+    aware = naive.replace(tzinfo=tz)
+    round_trip = aware.astimezone(dt.UTC).astimezone(tz)
+    if round_trip.replace(tzinfo=None) != naive:
+        raise ValidationError(
+            "%(time)s does not exist in %(tz)s (the clocks skip it).",
+            code="nonexistent_time",
+            params={"time": naive.isoformat(sep=" ", timespec="minutes"), "tz": tz_name},
+        )
+    return aware
+
+
+RICH_TEXT_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "blockquote"}
+
+
+def sanitize_rich_text(value: str) -> str:
+    """Keep only an allow-list of harmless tags; links get rel=noopener."""
+    return nh3.clean(
+        value or "",
+        tags=RICH_TEXT_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )

@@ -1,0 +1,43 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group
+
+from meetings.demo import load_demo
+from tests.factories import UserFactory
+
+# The demo's sample meetings are dated from "today"; tests fix today.
+TODAY = dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def frozen_now():
+    """The clock stopped at TODAY (it does not tick)."""
+    with time_machine.travel(TODAY, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def demo(db, frozen_now):
+    """The reference calendar and the samples, loaded as `load_demo` loads them."""
+    load_demo()
+
+
+@pytest.fixture
+def editor(db):
+    user = UserFactory(username="editor")
+    user.groups.add(Group.objects.get(name="Secretariat editors"))
+    return user
+
+
+@pytest.fixture
+def viewer(db):
+    user = UserFactory(username="viewer")
+    user.groups.add(Group.objects.get(name="Secretariat viewers"))
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_superuser=True)

@@ -1,0 +1,270 @@
+"""The secretariat's admin: permissions per group, saves, concurrency, history, actions."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
+
+from meetings.models import Delegation, Format, Meeting
+from tests.factories import MeetingFactory, VenueFactory
+
+CALENDAR_MODELS = [
+    "participant",
+    "membership",
+    "chairmanship",
+    "coordinatorterm",
+    "format",
+    "venue",
+    "event",
+    "meeting",
+    "delegation",
+]
+
+
+def change_url(meeting: Meeting) -> str:
+    return reverse("admin:meetings_meeting_change", args=[meeting.pk])
+
+
+def meeting_post(meeting: Meeting, **overrides) -> dict:
+    """The change form as the browser would post it, untouched delegations left out."""
+    local_start, local_end = meeting.local_start, meeting.local_end
+    data = {
+        "event": meeting.event_id or "",
+        "format": meeting.format_id,
+        "number": meeting.number or "",
+        "counterpart": meeting.counterpart_id or "",
+        "title": meeting.title,
+        "venue": meeting.venue_id or "",
+        "host": meeting.host_id or "",
+        "timezone": meeting.timezone,
+        "start_date": meeting.first_day.isoformat(),
+        "end_date": meeting.last_day.isoformat(),
+        "start_time": "" if meeting.all_day else local_start.strftime("%H:%M"),
+        "end_time": "" if meeting.all_day else local_end.strftime("%H:%M"),
+        "status": meeting.status,
+        "status_note": meeting.status_note,
+        "mode": meeting.mode,
+        "description": meeting.description,
+        "confirmation_deadline_0": "",
+        "confirmation_deadline_1": "",
+        "revision_seen": meeting.revision,
+        "delegations-TOTAL_FORMS": "0",
+        "delegations-INITIAL_FORMS": "0",
+        "delegations-MIN_NUM_FORMS": "0",
+        "delegations-MAX_NUM_FORMS": "1000",
+        "_save": "Save",
+    }
+    if meeting.all_day:
+        data["all_day"] = "on"
+    if meeting.published:
+        data["published"] = "on"
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", ["add", "change", "delete", "view"])
+@pytest.mark.parametrize("model", CALENDAR_MODELS)
+def test_group_permissions_per_model(editor, viewer, model, action):
+    perm = f"meetings.{action}_{model}"
+    assert (editor.has_perm(perm), viewer.has_perm(perm)) == (True, action == "view")
+    assert AnonymousUser().has_perm(perm) is False
+
+
+@pytest.mark.django_db
+def test_viewer_reads_history_but_cannot_change_it(viewer, editor):
+    assert viewer.has_perm("meetings.view_historicalmeeting") is True
+    assert editor.has_perm("meetings.change_historicalmeeting") is False
+
+
+def test_anonymous_admin_redirects_to_login(client, demo):
+    meeting = Meeting.objects.get(slug="2022-amm-55")
+    response = client.get(change_url(meeting))
+    assert (response.status_code, response["Location"]) == (
+        302,
+        f"/admin/login/?next={change_url(meeting)}",
+    )
+
+
+def test_viewer_sees_meeting_but_cannot_save(client, demo, viewer):
+    meeting = Meeting.objects.get(slug="2022-amm-55")
+    client.force_login(viewer)
+    page = client.get(change_url(meeting))
+    assert page.status_code == 200
+    assert "55th ASEAN Foreign Ministers&#x27;" in page.content.decode()
+    response = client.post(change_url(meeting), meeting_post(meeting, title="Hijacked"))
+    assert response.status_code == 403
+    assert Meeting.objects.get(pk=meeting.pk).title == "55th ASEAN Foreign Ministers' Meeting"
+
+
+def test_editor_reschedules_in_venue_local_time(client, demo, editor):
+    meeting = Meeting.objects.get(slug="2022-amm-55")
+    client.force_login(editor)
+    response = client.post(
+        change_url(meeting),
+        meeting_post(meeting, all_day=None, start_time="09:00", end_time="12:30"),
+    )
+    assert response.status_code == 302
+    stored = Meeting.objects.get(pk=meeting.pk)
+    assert (stored.start, stored.end, stored.all_day) == (
+        dt.datetime(2022, 8, 3, 2, 0, tzinfo=dt.UTC),
+        dt.datetime(2022, 8, 3, 5, 30, tzinfo=dt.UTC),
+        False,
+    )
+    assert stored.sequence == meeting.sequence + 1
+    last = stored.history.first()
+    assert (last.history_user, last.start) == (editor, stored.start)
+
+
+def test_editor_time_missing_gives_field_error(client, demo, editor):
+    meeting = Meeting.objects.get(slug="2022-amm-55")
+    client.force_login(editor)
+    response = client.post(change_url(meeting), meeting_post(meeting, all_day=None))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors == {
+        "start_time": ["Enter a time, or tick “all day”."],
+        "end_time": ["Enter a time, or tick “all day”."],
+    }
+
+
+def test_editor_end_before_start_gives_field_error(client, demo, editor):
+    meeting = Meeting.objects.get(slug="2022-amm-55")
+    client.force_login(editor)
+    response = client.post(
+        change_url(meeting),
+        meeting_post(meeting, all_day=None, start_time="15:00", end_time="09:00"),
+    )
+    assert response.context["adminform"].form.errors == {
+        "end_time": ["The end must be after the start."]
+    }
+    assert Meeting.objects.get(pk=meeting.pk).all_day is True
+
+
+def test_second_concurrent_save_refused(client, demo, editor, superuser):
+    meeting = Meeting.objects.get(slug="2022-amm-55")
+    client.force_login(superuser)
+    first = client.post(change_url(meeting), meeting_post(meeting, status_note="First editor"))
+    assert first.status_code == 302
+    client.force_login(editor)
+    second = client.post(change_url(meeting), meeting_post(meeting, status_note="Second editor"))
+    assert second.status_code == 200
+    errors = second.context["adminform"].form.non_field_errors()
+    assert len(errors) == 1
+    assert errors[0].startswith("root changed this record at ")
+    assert errors[0].endswith(
+        "since you opened it. Reload the page to see their changes, then make yours again."
+    )
+    assert Meeting.objects.get(pk=meeting.pk).status_note == "First editor"
+
+
+def test_history_page_shows_who_changed_what(client, demo, editor):
+    meeting = Meeting.objects.get(slug="2022-amm-55")
+    client.force_login(editor)
+    client.post(change_url(meeting), meeting_post(meeting, status_note="Venue confirmed"))
+    page = client.get(reverse("admin:meetings_meeting_history", args=[meeting.pk]))
+    assert page.status_code == 200
+    assert [
+        (h.history_user.username if h.history_user else None, h.status_note)
+        for h in meeting.history.all()[:2]
+    ] == [("editor", "Venue confirmed"), (None, "")]
+    assert "editor" in page.content.decode()
+
+
+def test_invite_action_creates_the_reference_eas_delegations(client, demo, editor):
+    eas = Meeting.objects.get(slug="2022-eas-12")
+    copy = MeetingFactory(
+        format=Format.objects.get(code="EAS"),
+        number=None,
+        start=eas.start,
+        end=eas.end,
+        venue=eas.venue,
+        title="EAS rehearsal",
+    )
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:meetings_meeting_changelist"),
+        {"action": "invite_participants", "_selected_action": [copy.pk]},
+    )
+    assert response.status_code == 302
+    invited = sorted(copy.delegations.values_list("participant__code", flat=True))
+    assert invited == sorted(eas.delegations.values_list("participant__code", flat=True))
+    assert invited == sorted(
+        [
+            "BN",
+            "ID",
+            "KH",
+            "LA",
+            "MM",
+            "MY",
+            "PH",
+            "SG",
+            "TH",
+            "VN",
+            "AU",
+            "CN",
+            "IN",
+            "JP",
+            "NZ",
+            "KR",
+            "RU",
+            "US",
+        ]
+    )
+    # A second run invites nobody new.
+    client.post(
+        reverse("admin:meetings_meeting_changelist"),
+        {"action": "invite_participants", "_selected_action": [copy.pk]},
+    )
+    assert copy.delegations.count() == 18
+
+
+def test_cancel_action_goes_through_the_service(client, demo, editor):
+    meeting = Meeting.objects.get(slug="sample-som")
+    client.force_login(editor)
+    client.post(
+        reverse("admin:meetings_meeting_changelist"),
+        {"action": "cancel", "_selected_action": [meeting.pk]},
+    )
+    stored = Meeting.objects.get(pk=meeting.pk)
+    assert (stored.status, stored.sequence) == ("cancelled", meeting.sequence + 1)
+    assert stored.history.first().history_user == editor
+
+
+def test_changelist_filters_and_search(client, demo, viewer):
+    client.force_login(viewer)
+    url = reverse("admin:meetings_meeting_changelist")
+    amm = Format.objects.get(code="AMM")
+    response = client.get(url, {"format__id__exact": amm.pk, "year": "2022", "q": "Foreign"})
+    assert response.status_code == 200
+    assert [m.slug for m in response.context["cl"].result_list] == ["2022-amm-55"]
+
+
+def test_clash_warning_for_same_venue_at_overlapping_times(client, db, editor):
+    venue = VenueFactory()
+    first = MeetingFactory(venue=venue, title="Morning session")
+    second = MeetingFactory(
+        venue=venue,
+        title="Overlapping session",
+        start=first.start + dt.timedelta(hours=1),
+        end=first.end + dt.timedelta(hours=1),
+    )
+    client.force_login(editor)
+    response = client.post(change_url(second), meeting_post(second), follow=True)
+    messages = [str(m) for m in response.context["messages"]]
+    assert f"Clash: {venue} is also booked for Morning session." in messages
+
+
+def test_clash_warning_for_head_of_delegation_booked_twice(db):
+    from meetings.selectors import meeting_clashes
+    from tests.factories import ParticipantFactory
+
+    russia = ParticipantFactory(code="RU", name="Russia")
+    first = MeetingFactory(title="EAS FMM")
+    second = MeetingFactory(title="ARF", start=first.start, end=first.end)
+    Delegation.objects.create(meeting=first, participant=russia, head_name="Sergey Lavrov")
+    Delegation.objects.create(meeting=second, participant=russia, head_name=" sergey  LAVROV ")
+    assert [c.detail for c in meeting_clashes(second) if c.kind == "head"] == [
+        "Sergey Lavrov also heads Russia's delegation to EAS FMM"
+    ]
