@@ -46,4 +46,5 @@ def country_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     meetings = selectors.public_meetings().filter(first_day__year=year, first_day__month=month)
-    return render(request, "meetings/meeting_list.html", {"meetings": meetings, "title": f"{year}-{month:02d}"})
+    context = {"meetings": meetings, "title": f"{year}-{month:02d}"}
+    return render(request, "meetings/meeting_list.html", context)
