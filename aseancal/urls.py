@@ -1,3 +1,5 @@
+import os
+
 from django.contrib import admin
 from django.urls import include, path
 
@@ -9,3 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("meetings.urls")),
 ]
+
+if os.environ.get("ASEANCAL_BENCH") == "1":
+    from . import bench
+
+    urlpatterns.insert(0, path("_bench/bytes/<int:size>", bench.bytes_from_memory))
