@@ -43,6 +43,7 @@ class MeetingAdminForm(RevisionCheckedForm):
     """Dates and times are entered as the venue's wall-clock time, stored in UTC."""
 
     timezone = forms.ChoiceField(
+        label="Time zone",
         choices=TIMEZONE_CHOICES,
         required=False,
         help_text="IANA zone of the times below; left empty, the venue's zone.",
