@@ -177,15 +177,20 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery" / "broker"
     _broker_dir.mkdir(parents=True, exist_ok=True)
+    (_broker_dir.parent / "control").mkdir(exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
+        # Broadcasts (worker control, pidbox) would otherwise land in ./control.
+        "control_folder": str(_broker_dir.parent / "control"),
         "store_processed": False,
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
+# Deployments (or test runs) sharing one broker keep apart by queue name.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -194,11 +199,24 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # Passes are idempotent; one left waiting behind a stopped worker is dropped, not
+    # replayed, so a worker back after a day runs one pass, not ninety-six.
     "plan-and-send-reminders": {
         "task": "meetings.tasks.reminders_pass",
         "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
+    "sweep-reminders": {
+        "task": "meetings.tasks.reminders_sweep",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
     },
 }
+# The reminder outbox: a row SENDING for longer than this lost its worker (keep it well
+# above EMAIL_TIMEOUT); a row QUEUED that long lost its message; attempts before FAILED.
+REMINDER_SENDING_TIMEOUT = int(os.environ.get("REMINDER_SENDING_TIMEOUT", "600"))
+REMINDER_REQUEUE_AFTER = int(os.environ.get("REMINDER_REQUEUE_AFTER", "900"))
+REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -209,11 +227,13 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "meetings.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "600/minute")},
+    # `format` is the meeting filter's parameter (CONTRACT.md), not a renderer override.
+    "URL_FORMAT_OVERRIDE": None,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -224,7 +244,20 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Swagger UI otherwise sends the schema to validator.swagger.io for a badge.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
+    # Inputs (codes, slugs) differ from outputs (nested objects): separate components.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "MeetingStatusEnum": "meetings.enums.MeetingStatus",
+        "MeetingModeEnum": "meetings.enums.MeetingMode",
+        "AttendanceEnum": "meetings.enums.AttendanceStatus",
+        "LevelEnum": "meetings.enums.DelegationLevel",
+        "RoleEnum": "meetings.enums.Role",
+        "KindEnum": "meetings.enums.ParticipantKind",
+    },
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
@@ -232,6 +265,42 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # Feeds and reminders.
 FEED_PAST_DAYS = int(os.environ.get("FEED_PAST_DAYS", "365"))
 FEED_CANCELLED_RETENTION_DAYS = int(os.environ.get("FEED_CANCELLED_RETENTION_DAYS", "90"))
+# How long a CDN or browser may reuse a feed before asking again (ETag makes that cheap).
+FEED_MAX_AGE = int(os.environ.get("FEED_MAX_AGE", "300"))
+# Google drops feeds over about 1 MB; the default window gives up past meetings to stay below.
+FEED_MAX_BYTES = int(os.environ.get("FEED_MAX_BYTES", "900000"))
+# Feeds cache each meeting's serialised VEVENT under a hash of its content, and each
+# finished feed under its query and a stamp that moves on every save (meetings.feeds).
+# Per process by default; FEED_CACHE_URL (redis://...) shares them between workers.
+FEED_CACHE_ALIAS = "feeds"
+FEED_DOCUMENT_CACHE_ALIAS = "feed_documents"
+_FEED_CACHE_URL = os.environ.get("FEED_CACHE_URL", "")
+
+
+def _feed_cache(prefix: str, max_entries: int, timeout: int) -> dict:
+    if _FEED_CACHE_URL:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _FEED_CACHE_URL,
+            "KEY_PREFIX": prefix,
+            "TIMEOUT": timeout,
+        }
+    return {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": prefix,
+        "TIMEOUT": timeout,
+        "OPTIONS": {"MAX_ENTRIES": max_entries},
+    }
+
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # About 1 KB each.
+    FEED_CACHE_ALIAS: _feed_cache("feeds", max_entries=20000, timeout=7 * 24 * 3600),
+    # Up to about 1 MB each; the hour bounds how long a write that bypasses the ORM's
+    # save() and delete() (a raw UPDATE) can go unseen.
+    FEED_DOCUMENT_CACHE_ALIAS: _feed_cache("feed_documents", max_entries=64, timeout=3600),
+}
 
 LOGGING = {
     "version": 1,

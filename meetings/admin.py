@@ -1,12 +1,13 @@
 """The secretariat's admin. Saves and actions go through services; every change is in history."""
 
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from meetings import selectors, services
+from meetings import admin_import, reminders, selectors, services
 from meetings.enums import AnswerChannel
 from meetings.forms import DelegationAdminForm, MeetingAdminForm
 from meetings.models import (
@@ -18,8 +19,13 @@ from meetings.models import (
     Meeting,
     Membership,
     Participant,
+    Reminder,
+    ReminderSchedule,
     Venue,
 )
+from meetings.models.reminders import ReminderStatus, format_days_before, parse_days_before
+
+SENT, FAILED = ReminderStatus.SENT, ReminderStatus.FAILED
 
 admin.site.site_header = "aseancal: secretariat"
 admin.site.site_title = "aseancal admin"
@@ -91,11 +97,40 @@ class DelegationInline(admin.TabularInline):
         "reminders_paused",
         "answered_at",
         "answered_via",
+        "reminders_sent",
         "revision_seen",
     ]
-    readonly_fields = ["answered_at", "answered_via"]
+    readonly_fields = ["answered_at", "answered_via", "reminders_sent"]
     autocomplete_fields = ["participant"]
     show_change_link = True
+
+    def get_queryset(self, request):
+        # Counted in the same query as the rows, not once per delegation.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                reminders_sent_count=Count(
+                    "reminders", filter=Q(reminders__status=ReminderStatus.SENT)
+                ),
+                reminders_failed_count=Count(
+                    "reminders", filter=Q(reminders__status=ReminderStatus.FAILED)
+                ),
+                reminders_last_sent=Max("reminders__sent_at"),
+            )
+        )
+
+    @admin.display(description="mails sent")
+    def reminders_sent(self, delegation: Delegation) -> str:
+        sent = getattr(delegation, "reminders_sent_count", None)
+        if sent is None:
+            return "-"
+        text = f"{sent} sent"
+        if delegation.reminders_last_sent:
+            text += f", last {delegation.reminders_last_sent:%Y-%m-%d %H:%M} UTC"
+        if delegation.reminders_failed_count:
+            text += f"; {delegation.reminders_failed_count} failed"
+        return text
 
 
 class YearFilter(admin.SimpleListFilter):
@@ -164,7 +199,20 @@ class MeetingAdmin(SimpleHistoryAdmin):
         "chairs",
         "clashes",
     ]
-    actions = ["invite_participants", "cancel", "postpone", "publish", "unpublish"]
+    actions = [
+        "invite_participants",
+        "cancel",
+        "postpone",
+        "publish",
+        "unpublish",
+        admin_import.export_csv,
+        admin_import.export_xlsx,
+    ]
+
+    def get_urls(self):
+        # Before the default URLs, whose "<object_id>/" would take "import/" for a pk.
+        return admin_import.import_export_urls(self) + super().get_urls()
+
     fieldsets = [
         (None, {"fields": ["event", "format", "number", "counterpart", "title", "slug"]}),
         ("Where", {"fields": ["venue", "host", "mode"]}),
@@ -267,9 +315,38 @@ class MeetingAdmin(SimpleHistoryAdmin):
         self.message_user(request, f"Unpublished {queryset.count()} meeting(s).")
 
 
+class ReminderInline(admin.TabularInline):
+    """The delegation's mails: invitation and reminders, sent, failed or skipped, and when."""
+
+    model = Reminder
+    extra = 0
+    can_delete = False
+    fields = [
+        "step",
+        "kind",
+        "status",
+        "due_at",
+        "sent_at",
+        "attempts",
+        "recipients",
+        "last_error",
+        "skip_reason",
+    ]
+    readonly_fields = fields
+    ordering = ["-due_at", "-id"]
+    verbose_name_plural = "invitation and reminders"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Delegation)
 class DelegationAdmin(SimpleHistoryAdmin):
     form = DelegationAdminForm
+    inlines = [ReminderInline]
     list_display = [
         "participant",
         "meeting",
@@ -278,12 +355,108 @@ class DelegationAdmin(SimpleHistoryAdmin):
         "attendance",
         "answered_at",
         "answered_via",
+        "reminders_paused",
     ]
-    list_filter = ["attendance", "level", "answered_via", "meeting__format"]
+    list_filter = ["attendance", "level", "answered_via", "reminders_paused", "meeting__format"]
     list_select_related = ["participant", "meeting"]
     search_fields = ["participant__name", "participant__code", "head_name", "meeting__title"]
     autocomplete_fields = ["meeting", "participant"]
     readonly_fields = ["answered_at", "answered_via", "invited_at", "revision"]
+    actions = ["send_reminder_now", "pause_reminders", "resume_reminders"]
 
     def save_model(self, request, obj, form, change):
         services.delegation_save(delegation=obj, by=request.user, via=AnswerChannel.ADMIN)
+
+    @admin.action(description="Send the invitation, or a reminder, now", permissions=["change"])
+    def send_reminder_now(self, request: HttpRequest, queryset: QuerySet[Delegation]) -> None:
+        rows = [
+            services.delegation_send_reminder_now(delegation=delegation, by=request.user)
+            for delegation in queryset.select_related("meeting", "participant")
+        ]
+        self.message_user(
+            request,
+            f"Queued {len(rows)} mail(s); each is sent once, unless the delegation has "
+            "answered or the meeting is closed by the time a worker takes it.",
+        )
+
+    @admin.action(description="Pause scheduled reminders", permissions=["change"])
+    def pause_reminders(self, request: HttpRequest, queryset: QuerySet[Delegation]) -> None:
+        self._set_paused(request, queryset, paused=True)
+
+    @admin.action(description="Resume scheduled reminders", permissions=["change"])
+    def resume_reminders(self, request: HttpRequest, queryset: QuerySet[Delegation]) -> None:
+        self._set_paused(request, queryset, paused=False)
+
+    def _set_paused(self, request: HttpRequest, queryset: QuerySet, *, paused: bool) -> None:
+        changed = [
+            services.delegation_set_reminders_paused(
+                delegation=delegation, by=request.user, paused=paused
+            )
+            for delegation in queryset.exclude(reminders_paused=paused)
+        ]
+        what = "Paused" if paused else "Resumed"
+        self.message_user(request, f"{what} reminders for {len(changed)} delegation(s).")
+
+
+class ReminderScheduleForm(forms.ModelForm):
+    class Meta:
+        model = ReminderSchedule
+        fields = ["format", "days_before"]
+
+    def clean_days_before(self) -> str:
+        return format_days_before(parse_days_before(self.cleaned_data["days_before"]))
+
+
+@admin.register(ReminderSchedule)
+class ReminderScheduleAdmin(SimpleHistoryAdmin):
+    form = ReminderScheduleForm
+    list_display = ["__str__", "format", "days_before", "updated_at"]
+    list_select_related = ["format"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """The outbox, read-only: every mail to a delegation and what became of it."""
+
+    list_display = [
+        "delegation",
+        "step",
+        "status",
+        "attempts",
+        "due_at",
+        "sent_at",
+        "last_error",
+        "skip_reason",
+    ]
+    list_filter = ["status", "kind", "delegation__meeting__format"]
+    list_select_related = ["delegation__participant", "delegation__meeting"]
+    search_fields = [
+        "delegation__participant__name",
+        "delegation__participant__code",
+        "delegation__meeting__title",
+        "recipients",
+    ]
+    date_hierarchy = "due_at"
+    actions = ["requeue"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Send the failed or skipped ones again", permissions=["view"])
+    def requeue(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
+        if not request.user.has_perm("meetings.change_delegation"):
+            self.message_user(request, "Only editors may send mails.", messages.ERROR)
+            return
+        count = reminders.reminders_requeue(
+            reminders=queryset.filter(status__in=[ReminderStatus.FAILED, ReminderStatus.SKIPPED])
+        )
+        self.message_user(request, f"Queued {count} mail(s) again.")

@@ -1,11 +1,225 @@
-"""iCal responses (filled in by the feeds work)."""
+"""iCal responses: the subscription feed and single-meeting files.
 
-from django.http import Http404, HttpRequest, HttpResponse
+Two caches make a feed cheap without ever serving it stale:
+- each meeting's VEVENT bytes under `ical.entry_key`, a hash of every value they
+  show, so an edit anywhere (a venue rename included) gives new keys and only
+  the changed meetings are rebuilt;
+- each feed's finished document (bytes, ETag, Last-Modified) under its query, the
+  day (the window moves daily) and `selectors.calendar_stamp()`, which moves on
+  any save or delete; a request for unchanged data is then one small query.
+
+Only If-None-Match yields a 304. A meeting leaving the feed (unpublished, past the
+window) or a renamed venue changes the bytes without any date in them moving, so
+If-Modified-Since alone cannot vouch for a feed; Last-Modified is informative.
+"""
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+import icalendar
+from django.conf import settings
+from django.core.cache import caches
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils import timezone
+from django.utils.http import http_date, parse_etags
+from django.views.decorators.http import require_safe
+
+from meetings import ical, selectors
+from meetings.enums import MeetingStatus
+from meetings.filters import InvalidFilter, filtered_meetings
+
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+FILTER_PARAMS = ("format", "country", "host", "status", "from", "to", "q")
+FEED_TITLE = "ASEAN meetings"
+FEED_DESCRIPTION = (
+    "ASEAN diplomatic meetings from {site}. Times are those of each venue; "
+    "cancelled meetings stay for a while, marked cancelled."
+)
 
 
+@dataclass(frozen=True)
+class Document:
+    """A calendar's bytes and their validators."""
+
+    body: bytes
+    etag: str
+    last_modified: dt.datetime | None
+
+
+def feed_name(params) -> str:
+    """The calendar's name, describing the filter: “ASEAN meetings: EAS; hosted by KH”."""
+    parts = []
+    formats = sorted({v.strip().upper() for v in params.getlist("format") if v.strip()})
+    if formats:
+        parts.append(", ".join(formats))
+    if params.get("country", "").strip():
+        parts.append(f"hosted or attended by {params['country'].strip().upper()}")
+    if params.get("host", "").strip():
+        parts.append(f"hosted by {params['host'].strip().upper()}")
+    statuses = sorted(set(params.getlist("status")) & set(MeetingStatus.values))
+    if statuses:
+        parts.append(", ".join(MeetingStatus(s).label.lower() for s in statuses))
+    for name in ("from", "to"):
+        if params.get(name, "").strip():
+            parts.append(f"{name} {params[name].strip()}")
+    query = ical.clean_text(params.get("q", ""))
+    if query:
+        parts.append(f"“{query[:60]}”")
+    return f"{FEED_TITLE}: {'; '.join(parts)}" if parts else FEED_TITLE
+
+
+def feed_window(params, *, today: dt.date) -> dict:
+    """Recent and upcoming meetings unless `from`/`to` ask otherwise; cancelled ones
+    for the retention window unless `status=cancelled` asks for them all.
+
+    Whole days, so a feed's content (and its cached document) changes at most daily
+    with the passing of time.
+    """
+    dated = any(params.get(name, "").strip() for name in ("from", "to"))
+    wants_cancelled = MeetingStatus.CANCELLED in params.getlist("status")
+    retention_start = today - dt.timedelta(days=settings.FEED_CANCELLED_RETENTION_DAYS)
+    return {
+        "ended_since": None if dated else today - dt.timedelta(days=settings.FEED_PAST_DAYS),
+        "cancelled_since": None
+        if wants_cancelled
+        else dt.datetime.combine(retention_start, dt.time(0), dt.UTC),
+    }
+
+
+def _hash(value: object) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()
+
+
+def _vevents(entries: list[ical.MeetingEntry]) -> list[bytes]:
+    """Each entry's VEVENT bytes, building and caching only those not cached yet."""
+    cache = caches[settings.FEED_CACHE_ALIAS]
+    keys = [ical.entry_key(entry) for entry in entries]
+    found = cache.get_many(keys) if keys else {}
+    built = {
+        key: ical.vevent_bytes(entry)
+        for entry, key in zip(entries, keys, strict=True)
+        if key not in found
+    }
+    if built:
+        cache.set_many(built)
+    return [found.get(key) or built[key] for key in keys]
+
+
+def calendar_document(
+    entries: list[ical.MeetingEntry],
+    *,
+    name: str,
+    description: str = "",
+    trim_ended_before: dt.date | None = None,
+) -> Document:
+    """The calendar of `entries` with its ETag (a hash of the bytes) and Last-Modified.
+
+    With `trim_ended_before`, meetings that ended before that day are left out, oldest
+    first, as far as needed to keep the calendar within settings.FEED_MAX_BYTES.
+    """
+    events = _vevents(entries)
+
+    def shell(kept: list[ical.MeetingEntry]) -> icalendar.Calendar:
+        return ical.calendar_shell(
+            name=name,
+            description=description,
+            tzids=[e.uses_tzid for e in kept if e.uses_tzid],
+            span=ical.timezone_span(kept),
+        )
+
+    if trim_ended_before is not None:
+        size = len(ical.calendar_bytes(shell(entries))) + sum(map(len, events))
+        excess = size - settings.FEED_MAX_BYTES
+        dropped = 0
+        while excess > 0 and dropped < len(entries):
+            if entries[dropped].last_day >= trim_ended_before:
+                break
+            excess -= len(events[dropped])
+            dropped += 1
+        entries, events = entries[dropped:], events[dropped:]
+    body = ical.calendar_bytes(shell(entries), events)
+    return Document(
+        body=body,
+        etag=f'"{hashlib.sha256(body).hexdigest()[:40]}"',
+        last_modified=max((e.changed_at for e in entries), default=None),
+    )
+
+
+def _etag_matches(request: HttpRequest, etag: str) -> bool:
+    # Weak comparison (RFC 9110 13.1.2): a CDN or compressing proxy may weaken the tag.
+    tags = parse_etags(request.headers.get("If-None-Match", ""))
+    return "*" in tags or any(tag.removeprefix("W/") == etag for tag in tags)
+
+
+def _respond(request: HttpRequest, document: Document, *, filename: str = "") -> HttpResponse:
+    if _etag_matches(request, document.etag):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(document.body, content_type=CONTENT_TYPE)
+        if filename:
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["ETag"] = document.etag
+    if document.last_modified is not None:
+        response["Last-Modified"] = http_date(document.last_modified.timestamp())
+    response["Cache-Control"] = f"public, max-age={settings.FEED_MAX_AGE}"
+    return response
+
+
+def feed_document(params, *, today: dt.date) -> Document:
+    """The feed for the query `params`, from the cache while nothing has changed.
+
+    Raises InvalidFilter for a bad parameter.
+    """
+    window = feed_window(params, today=today)
+    stamp = selectors.calendar_stamp()
+    query = sorted((name, params.getlist(name)) for name in FILTER_PARAMS)
+    key = "document:" + _hash(
+        (
+            ical.BUILDER_VERSION,
+            icalendar.__version__,
+            settings.SITE_URL,
+            settings.FEED_MAX_BYTES,
+            query,
+            window,
+            stamp,
+        )
+    )
+    documents = caches[settings.FEED_DOCUMENT_CACHE_ALIAS]
+    # A cached document also proves the query valid: what the filter checks codes
+    # against (formats, participants) is in the stamp.
+    document = documents.get(key)
+    if document is None:
+        meetings = filtered_meetings(params, selectors.feed_meetings(**window))
+        document = calendar_document(
+            selectors.feed_entries(meetings),
+            name=feed_name(params),
+            description=FEED_DESCRIPTION.format(site=settings.SITE_URL),
+            # Google drops feeds over about 1 MB: the default window gives up past
+            # meetings first; a feed that asks for dates gets what it asks for.
+            trim_ended_before=today if window["ended_since"] else None,
+        )
+        # A save between the two stamps may or may not be in the bytes: keep them uncached.
+        if selectors.calendar_stamp() == stamp:
+            documents.set(key, document)
+    return document
+
+
+@require_safe
 def meetings_feed(request: HttpRequest) -> HttpResponse:
-    raise Http404("Not yet available")
+    """/feeds/meetings.ics: published meetings matching the shared filter."""
+    try:
+        document = feed_document(request.GET, today=timezone.now().date())
+    except InvalidFilter as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    return _respond(request, document)
 
 
+@require_safe
 def meeting_ics(request: HttpRequest, slug: str) -> HttpResponse:
-    raise Http404("Not yet available")
+    """/meetings/<slug>.ics: one published meeting, as a file to download."""
+    entries = selectors.feed_entries(selectors.feed_meetings().filter(slug=slug))
+    if not entries:
+        raise Http404("No such meeting.")
+    document = calendar_document(entries, name=ical.clean_text(entries[0].title))
+    return _respond(request, document, filename=f"{slug}.ics")

@@ -3,18 +3,32 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import connections
+from django.db.models import (
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.utils import timezone
 
 from meetings.enums import AttendanceStatus, MeetingStatus, Role
+from meetings.ical import DELEGATION_PATHS, MEETING_PATHS, MeetingEntry
 from meetings.models import (
     Chairmanship,
     CoordinatorTerm,
     Delegation,
+    Event,
     Format,
     Meeting,
     Membership,
     Participant,
+    Venue,
 )
 from meetings.models.participants import active_on
 
@@ -151,3 +165,156 @@ def upcoming_meetings(*, now: dt.datetime | None = None) -> QuerySet[Meeting]:
     """Published meetings not yet over, soonest first."""
     now = now or timezone.now()
     return public_meetings().filter(end__gt=now).order_by("start", "format__code")
+
+
+# The public pages: list rows, the month grid, the home page's umbrella event.
+
+LIST_ORDER = ("start", "format__code", "number", "pk")
+
+
+def public_meeting_rows() -> QuerySet[Meeting]:
+    """Published meetings for lists (no delegations fetched), in calendar order."""
+    return public_meetings().prefetch_related(None).order_by(*LIST_ORDER)
+
+
+def participant_meeting_rows(participant: Participant) -> QuerySet[Meeting]:
+    """List rows carrying `own_delegations`: the participant's delegation (at most one)."""
+    own = Delegation.objects.filter(participant=participant)
+    return public_meeting_rows().prefetch_related(
+        Prefetch("delegations", queryset=own, to_attr="own_delegations")
+    )
+
+
+def meetings_on_days(
+    *, first: dt.date, last: dt.date, queryset: QuerySet[Meeting] | None = None
+) -> QuerySet[Meeting]:
+    """Meetings running on at least one day from `first` to `last` (inclusive, at the venue)."""
+    queryset = public_meeting_rows() if queryset is None else queryset
+    return queryset.filter(first_day__lte=last, last_day__gte=first)
+
+
+def rows_before_next(queryset: QuerySet[Meeting], *, now: dt.datetime) -> int:
+    """How many rows of `queryset` sort before its first meeting not yet over (all if none)."""
+    next_start = (
+        queryset.filter(end__gt=now).order_by(*LIST_ORDER).values_list("start", flat=True).first()
+    )
+    if next_start is None:
+        return queryset.count()
+    return queryset.filter(start__lt=next_start).count()
+
+
+def headline_event(*, today: dt.date) -> Event | None:
+    """The published umbrella event running or next from `today`, else the latest one.
+
+    Only events with at least one published meeting count.
+    """
+    shown = Event.objects.filter(
+        Exists(Meeting.objects.filter(event=OuterRef("pk"), published=True)), published=True
+    ).select_related("host")
+    return (
+        shown.filter(end_date__gte=today).order_by("start_date", "pk").first()
+        or shown.order_by("-end_date", "-pk").first()
+    )
+
+
+def event_public_meetings(event: Event) -> QuerySet[Meeting]:
+    """The published meetings of an umbrella event, in calendar order."""
+    return public_meeting_rows().filter(event=event)
+
+
+def filter_choices() -> tuple[list[Format], list[Participant]]:
+    """The formats and participants a filter form offers."""
+    return list(Format.objects.order_by("code")), list(Participant.objects.order_by("name"))
+
+
+def participant_roles(*, participant: Participant, on: dt.date) -> list[Membership]:
+    """The participant's roles towards ASEAN on the day `on`, membership first."""
+    roles = Membership.objects.filter(active_on(on), participant=participant)
+    return sorted(roles, key=lambda membership: list(Role).index(membership.role))
+
+
+def chair_years(participant: Participant) -> list[int]:
+    """The years the participant chairs or chaired ASEAN, latest first."""
+    return list(participant.chairmanships.order_by("-year").values_list("year", flat=True))
+
+
+# iCal feeds: what a VEVENT shows, read as values (no model instances).
+
+
+def feed_meetings(
+    *, ended_since: dt.date | None = None, cancelled_since: dt.datetime | None = None
+) -> QuerySet[Meeting]:
+    """Published meetings a feed offers, in calendar order.
+
+    Only those whose last day is on or after `ended_since`; cancelled ones only if
+    changed (cancelled) at or after `cancelled_since`.
+    """
+    meetings = Meeting.objects.filter(published=True)
+    if ended_since is not None:
+        meetings = meetings.filter(last_day__gte=ended_since)
+    if cancelled_since is not None:
+        meetings = meetings.exclude(status=MeetingStatus.CANCELLED, updated_at__lt=cancelled_since)
+    return meetings.order_by(*LIST_ORDER)
+
+
+def feed_entries(meetings: QuerySet[Meeting]) -> list[MeetingEntry]:
+    """What feeds show of `meetings`, in their order: two queries whatever their number."""
+    answered = Delegation.objects.exclude(attendance=AttendanceStatus.INVITED)
+    # The newest answer per meeting, computed by the database: converting every
+    # delegation's timestamp in Python would cost more than the rest of the rows.
+    newest_answer = (
+        answered.filter(meeting=OuterRef("pk"))
+        .order_by()
+        .values("meeting")
+        .annotate(newest=Max("updated_at"))
+        .values("newest")
+    )
+    rows = list(
+        meetings.annotate(answered_at=Subquery(newest_answer)).values_list(
+            *MEETING_PATHS.values(), "answered_at"
+        )
+    )
+    by_meeting: dict[int, list] = {}
+    answers = answered.filter(meeting__in=meetings.values("pk")).values_list(
+        "meeting_id", *DELEGATION_PATHS
+    )
+    for meeting_id, *values in answers:
+        by_meeting.setdefault(meeting_id, []).append(values)
+    return [MeetingEntry.from_values(row, by_meeting.get(row[0], ())) for row in rows]
+
+
+def _stamp_queryset() -> QuerySet:
+    def newest(model, field: str):
+        # Grouping by a constant leaves one row: MAX over the whole table.
+        return (
+            model.objects.order_by()
+            .annotate(one=Value(1, output_field=IntegerField()))
+            .values("one")
+            .annotate(newest=Max(field))
+            .values_list("newest", flat=True)
+        )
+
+    tracked = (Meeting, Delegation, Venue, Format, Participant, Event)
+    parts = [newest(Meeting, "pk"), newest(Delegation, "pk")] + [
+        newest(model.history.model, "history_id") for model in tracked
+    ]
+    return parts[0].union(*parts[1:], all=True)
+
+
+_stamp_sql: dict[str, tuple[str, tuple]] = {}
+
+
+def calendar_stamp(*, using: str = "default") -> tuple[int | None, ...]:
+    """A value that moves whenever anything a feed shows is saved, created or deleted.
+
+    The newest history row of each model a VEVENT reads (every save and delete
+    through the ORM writes one) and the newest meeting and delegation rows (bulk
+    creation writes no history): one query of index look-ups, whatever the size.
+    """
+    # Every feed request asks this first; compiling the ORM query once saves most of its cost.
+    if using not in _stamp_sql:
+        _stamp_sql[using] = _stamp_queryset().query.get_compiler(using).as_sql()
+    sql, params = _stamp_sql[using]
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return tuple(row[0] for row in cursor.fetchall())

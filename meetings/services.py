@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from meetings import reminders
 from meetings.enums import AnswerChannel, AttendanceStatus, MeetingStatus
-from meetings.models import Delegation, Meeting
+from meetings.models import Delegation, Meeting, Participant
 from meetings.selectors import expected_participants, meeting_title_default
 from meetings.validators import sanitize_rich_text, validate_period, validate_timezone
 
@@ -174,13 +175,39 @@ def meeting_invite_participants(
     )
     existing = set(meeting.delegations.values_list("participant_id", flat=True))
     now = timezone.now()
+    new = list(wanted.exclude(pk__in=existing))
+    # Embassies keep their desks: start from the addresses the participant last used.
+    contacts = reminders.known_contacts(participant_ids=[p.pk for p in new])
     created = []
-    for participant in wanted.exclude(pk__in=existing):
-        delegation = Delegation(meeting=meeting, participant=participant, invited_at=now)
+    for participant in new:
+        delegation = Delegation(
+            meeting=meeting,
+            participant=participant,
+            invited_at=now,
+            contact_emails=contacts.get(participant.pk, ""),
+        )
         _mark_history(delegation, by=by, reason="Invited")
         delegation.save()
         created.append(delegation)
+    reminders.invitations_queue(delegations=created, by=by, now=now)
     return created
+
+
+def delegation_set_reminders_paused(
+    *, delegation: Delegation, by: AbstractBaseUser | None, paused: bool
+) -> Delegation:
+    """Stop or restart a delegation's scheduled reminders (staff can still send one)."""
+    delegation.reminders_paused = paused
+    return delegation_save(
+        delegation=delegation, by=by, reason="Reminders paused" if paused else "Reminders resumed"
+    )
+
+
+def delegation_send_reminder_now(
+    *, delegation: Delegation, by: AbstractBaseUser | None
+) -> reminders.Reminder:
+    """Queue a mail to a delegation now: its invitation if never sent, else a reminder."""
+    return reminders.reminder_request(delegation=delegation, by=by)
 
 
 @transaction.atomic
@@ -239,3 +266,38 @@ def delegation_record_answer(
         via=via,
         reason=f"{label} through {AnswerChannel(via).label}",
     )
+
+
+def meeting_update(
+    *, meeting: Meeting, by: AbstractBaseUser | None, reason: str = "", **fields: Any
+) -> Meeting:
+    """Change some of a meeting's fields and save it (SEQUENCE rises if subscribers must see it)."""
+    for name, value in fields.items():
+        setattr(meeting, name, value)
+    return meeting_save(meeting=meeting, by=by, reason=reason or "Updated")
+
+
+def delegation_create(
+    *,
+    meeting: Meeting,
+    participant: Participant,
+    by: AbstractBaseUser | None,
+    via: AnswerChannel | str = AnswerChannel.ADMIN,
+    **fields: Any,
+) -> Delegation:
+    """Add a participant's delegation to a meeting (one per participant)."""
+    delegation = Delegation(meeting=meeting, participant=participant, **fields)
+    return delegation_save(delegation=delegation, by=by, via=via, reason="Created")
+
+
+def delegation_update(
+    *,
+    delegation: Delegation,
+    by: AbstractBaseUser | None,
+    via: AnswerChannel | str = AnswerChannel.ADMIN,
+    **fields: Any,
+) -> Delegation:
+    """Change some of a delegation's fields; a change of attendance records when and how."""
+    for name, value in fields.items():
+        setattr(delegation, name, value)
+    return delegation_save(delegation=delegation, by=by, via=via, reason="Updated")

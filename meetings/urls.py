@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import feeds, rsvp, views
+from . import changes_views, feeds, rsvp, views
 
 app_name = "meetings"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("formats/<str:code>/", views.format_detail, name="format"),
     path("countries/<str:code>/", views.country_detail, name="country"),
     path("feeds/meetings.ics", feeds.meetings_feed, name="feed"),
+    path("changes/", changes_views.changes, name="changes"),
+    path("feeds/changes.atom", changes_views.changes_feed, name="changes-feed"),
     path("rsvp/<str:token>/", rsvp.rsvp, name="rsvp"),
     path("api/v1/", include("meetings.api.urls")),
 ]

@@ -1,50 +1,272 @@
-"""Public pages (journalists). Views parse the request and call selectors."""
+"""Public pages (journalists). Views parse the request, call selectors and render.
 
-from django.http import HttpRequest, HttpResponse
+Every list takes the shared filter (meetings.filters), answers a bad value with a
+400 page naming the parameter, and links to the iCal feed with the same filter.
+"""
+
+import calendar
+import datetime as dt
+from collections import Counter
+
+from django.core.paginator import EmptyPage, Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from meetings import selectors
-from meetings.models import Format, Participant
+from meetings.enums import AttendanceStatus, MeetingStatus
+from meetings.filters import CODE_PARAMS, InvalidFilter, MeetingFilter, filtered_meetings
+from meetings.links import FeedLinks, feed_links
+from meetings.models import Format, Meeting, Participant
+
+PAGE_SIZE = 30
+HOME_NEXT = 8
+FILTER_PARAMS = tuple(MeetingFilter.base_filters)  # format, country, host, status, from, to, q
+# A timeline longer than this is a data error; it is cut rather than drawn day by day.
+TIMELINE_MAX_DAYS = 31
+
+
+def _filter_params(query: QueryDict, **fixed: str) -> QueryDict:
+    """The filter parameters of a request, codes upper-cased, with the page's own values."""
+    params = QueryDict(mutable=True)
+    for name in FILTER_PARAMS:
+        values = [value.strip() for value in query.getlist(name) if value.strip()]
+        if name in CODE_PARAMS:
+            values = [value.upper() for value in values]
+        if values:
+            params.setlist(name, values)
+    for name, value in fixed.items():
+        params.setlist(name, [value])
+    return params
+
+
+def _feed(params: QueryDict) -> FeedLinks:
+    return feed_links({name: params.getlist(name) for name in params})
+
+
+def _page(request: HttpRequest, rows: QuerySet[Meeting], params: QueryDict) -> Page:
+    """The requested page; without one, the page holding the next meeting (unless dated)."""
+    paginator = Paginator(rows, PAGE_SIZE)
+    raw = request.GET.get("page")
+    if raw is None:
+        number = 1
+        if "from" not in params and "to" not in params:
+            before = selectors.rows_before_next(rows, now=timezone.now())
+            number = min(before // PAGE_SIZE + 1, paginator.num_pages)
+    else:
+        try:
+            number = int(raw)
+        except ValueError:
+            number = 0
+        if number < 1:
+            raise InvalidFilter({"page": ["Enter a whole number, 1 or more."]})
+    try:
+        return paginator.page(number)
+    except EmptyPage as exc:
+        raise Http404(f"There is no page {number}.") from exc
+
+
+def _bad_filter(
+    request: HttpRequest, template: str, context: dict, exc: InvalidFilter
+) -> HttpResponse:
+    context |= {"errors": sorted(exc.errors.items()), "page_obj": None, "meetings": []}
+    return render(request, template, context, status=400)
+
+
+def _listing(
+    request: HttpRequest,
+    rows: QuerySet[Meeting],
+    *,
+    context: dict,
+    template: str = "meetings/meeting_list.html",
+    **fixed: str,
+) -> HttpResponse:
+    """A paginated, filtered list of meetings with its feed links."""
+    params = _filter_params(request.GET, **fixed)
+    context = {
+        "params": params,
+        "feed": _feed(params),
+        "dated": "from" in params or "to" in params,
+        "selected": {"format": params.getlist("format"), "status": params.getlist("status")},
+        **context,
+    }
+    try:
+        page = _page(request, filtered_meetings(params, rows), params)
+    except InvalidFilter as exc:
+        return _bad_filter(request, template, context, exc)
+    now = timezone.now()
+    return render(
+        request,
+        template,
+        context | {"page_obj": page, "meetings": page.object_list, "now": now},
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    meetings = selectors.upcoming_meetings()[:20]
+    """What meets next, and the current or next umbrella event day by day."""
+    now = timezone.now()
+    upcoming = list(selectors.public_meeting_rows().filter(end__gt=now)[:HOME_NEXT])
+    event = selectors.headline_event(today=timezone.localdate())
+    timeline = []
+    if event:
+        meetings = list(selectors.event_public_meetings(event))
+        first = min([event.start_date, *(m.first_day for m in meetings)])
+        last = max([event.end_date, *(m.last_day for m in meetings)])
+        last = min(last, first + dt.timedelta(days=TIMELINE_MAX_DAYS - 1))
+        timeline = _by_day(meetings, first, last)
     return render(
-        request, "meetings/meeting_list.html", {"meetings": meetings, "title": "Upcoming meetings"}
+        request,
+        "meetings/home.html",
+        {
+            "upcoming": upcoming,
+            "event": event,
+            "timeline": timeline,
+            "today": timezone.localdate(),
+            "now": now,
+            "feed": feed_links(),
+        },
     )
 
 
 def meeting_list(request: HttpRequest) -> HttpResponse:
-    meetings = selectors.public_meetings().order_by("start")[:200]
+    """All published meetings, filtered as the request asks."""
+    formats, participants = selectors.filter_choices()
+    return _listing(
+        request,
+        selectors.public_meeting_rows(),
+        context={
+            "title": "Meetings",
+            "show_form": True,
+            "formats": formats,
+            "participants": participants,
+            "statuses": MeetingStatus.choices,
+        },
+    )
+
+
+def format_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """The meetings of one format (AMM, EAS, ...)."""
+    fmt = get_object_or_404(Format, code__iexact=code)
+    return _listing(
+        request,
+        selectors.public_meeting_rows(),
+        context={"title": fmt.name, "format": fmt, "canonical": fmt.get_absolute_url()},
+        format=fmt.code,
+    )
+
+
+def country_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """The meetings a participant hosts or sends a delegation to."""
+    participant = get_object_or_404(Participant, code__iexact=code)
+    today = timezone.localdate()
+    return _listing(
+        request,
+        selectors.participant_meeting_rows(participant),
+        context={
+            "title": participant.name,
+            "participant": participant,
+            "roles": selectors.participant_roles(participant=participant, on=today),
+            "chair_years": selectors.chair_years(participant),
+            "canonical": participant.get_absolute_url(),
+        },
+        country=participant.code,
+    )
+
+
+def _by_day(meetings: list[Meeting], first: dt.date, last: dt.date) -> list[dict]:
+    """Each day from `first` to `last` with the meetings running on it (and which day of them)."""
+    days = {first + dt.timedelta(days=n): [] for n in range((last - first).days + 1)}
+    for meeting in meetings:
+        span = (meeting.last_day - meeting.first_day).days + 1
+        for n in range(span):
+            day = meeting.first_day + dt.timedelta(days=n)
+            if day in days:
+                days[day].append({"meeting": meeting, "day": n + 1, "of": span})
+    return [{"date": day, "entries": entries} for day, entries in days.items()]
+
+
+def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """A month grid, Monday first; multi-day meetings appear on each of their days."""
+    if not (1 <= month <= 12 and dt.MINYEAR < year < dt.MAXYEAR):
+        raise Http404("No such month.")
+    weeks = calendar.Calendar(firstweekday=calendar.MONDAY).monthdatescalendar(year, month)
+    month_first = dt.date(year, month, 1)
+    month_last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    params = _filter_params(request.GET)
+    for name in ("from", "to"):  # the month sets the dates
+        params.pop(name, None)
+    previous = month_first - dt.timedelta(days=1)
+    following = month_last + dt.timedelta(days=1)
+    context = {
+        "title": date_format(month_first, "F Y"),
+        "month_first": month_first,
+        "previous": previous,
+        "following": following,
+        "params": params,
+        "keep": f"?{params.urlencode()}" if params else "",
+        "feed": _feed(_filter_params(params, **{"from": str(month_first), "to": str(month_last)})),
+        "weekdays": [date_format(day, "l") for day in weeks[0]],
+    }
+    try:
+        rows = list(
+            filtered_meetings(
+                params, selectors.meetings_on_days(first=weeks[0][0], last=weeks[-1][-1])
+            )
+        )
+    except InvalidFilter as exc:
+        return render(
+            request,
+            "meetings/month.html",
+            context | {"errors": sorted(exc.errors.items()), "weeks": [], "keep": ""},
+            status=400,
+        )
+    days = {entry["date"]: entry for entry in _by_day(rows, weeks[0][0], weeks[-1][-1])}
     return render(
-        request, "meetings/meeting_list.html", {"meetings": meetings, "title": "Meetings"}
+        request,
+        "meetings/month.html",
+        context
+        | {
+            "weeks": [[days[day] for day in week] for week in weeks],
+            "count": sum(
+                1 for m in rows if m.first_day <= month_last and m.last_day >= month_first
+            ),
+            "today": timezone.localdate(),
+        },
     )
 
 
 def meeting_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """One meeting: when and where, who comes, who chairs, and how to follow it."""
     meeting = get_object_or_404(selectors.public_meetings(), slug=slug)
-    return render(request, "meetings/meeting_detail.html", {"meeting": meeting})
-
-
-def format_detail(request: HttpRequest, code: str) -> HttpResponse:
-    fmt = get_object_or_404(Format, code__iexact=code)
-    meetings = selectors.public_meetings().filter(format=fmt).order_by("start")
-    return render(request, "meetings/meeting_list.html", {"meetings": meetings, "title": fmt.name})
-
-
-def country_detail(request: HttpRequest, code: str) -> HttpResponse:
-    participant = get_object_or_404(Participant, code__iexact=code)
-    meetings = selectors.public_meetings().filter(
-        pk__in=participant.delegations.values("meeting_id")
-    ) | selectors.public_meetings().filter(host=participant)
+    event = meeting.event if meeting.event_id and meeting.event.published else None
+    siblings = list(selectors.event_public_meetings(event).exclude(pk=meeting.pk)) if event else []
+    delegations = list(meeting.delegations.all())
+    answers = Counter(d.attendance for d in delegations)
+    coordinator = (
+        selectors.coordinator_for(partner=meeting.counterpart, on=meeting.first_day)
+        if meeting.counterpart_id
+        else None
+    )
+    chair = None if coordinator else selectors.chair_for(on=meeting.first_day)
+    subscribe = {"format": meeting.format.code}
+    if meeting.host_id:
+        subscribe["host"] = meeting.host.code
     return render(
         request,
-        "meetings/meeting_list.html",
-        {"meetings": meetings.distinct().order_by("start"), "title": participant.name},
+        "meetings/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "event": event,
+            "siblings": siblings,
+            "delegations": delegations,
+            "confirmed": answers[AttendanceStatus.CONFIRMED],
+            "declined": answers[AttendanceStatus.DECLINED],
+            "invited": answers[AttendanceStatus.INVITED],
+            "chair": chair,
+            "coordinator": coordinator,
+            "feed": feed_links(subscribe),
+            "canonical": meeting.get_absolute_url(),
+        },
     )
-
-
-def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
-    meetings = selectors.public_meetings().filter(first_day__year=year, first_day__month=month)
-    context = {"meetings": meetings, "title": f"{year}-{month:02d}"}
-    return render(request, "meetings/meeting_list.html", context)

@@ -1,3 +1,24 @@
-"""REST API v1 routes (filled in by the API work)."""
+"""REST API v1 routes, under /api/v1/ in the `meetings` namespace."""
 
-urlpatterns: list = []
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("meetings", views.MeetingViewSet, basename="api-meeting")
+router.register("events", views.EventViewSet, basename="api-event")
+router.register("formats", views.FormatViewSet, basename="api-format")
+router.register("participants", views.ParticipantViewSet, basename="api-participant")
+router.register("venues", views.VenueViewSet, basename="api-venue")
+router.register("delegations", views.DelegationViewSet, basename="api-delegation")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="meetings:api-schema"), name="api-docs"),
+    *router.urls,
+    # Last: any other address ending in a slash is a JSON 404 (without the slash, Django's
+    # APPEND_SLASH redirect still applies first).
+    re_path(r"^(?P<path>(?s:.*)/)$", views.not_found),
+]

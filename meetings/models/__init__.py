@@ -1,6 +1,7 @@
 from .calendar import Event, Format, Meeting, Venue
 from .delegations import Delegation
 from .participants import Chairmanship, CoordinatorTerm, Membership, Participant
+from .reminders import Reminder, ReminderSchedule
 
 __all__ = [
     "Chairmanship",
@@ -11,5 +12,7 @@ __all__ = [
     "Meeting",
     "Membership",
     "Participant",
+    "Reminder",
+    "ReminderSchedule",
     "Venue",
 ]

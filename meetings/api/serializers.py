@@ -1,0 +1,690 @@
+"""What the API shows (list and detail serializers) and what it accepts (input serializers).
+
+Input serializers only parse and check; every write is then made by a service. Inputs
+name related rows by their natural keys: format and participant codes (any case), event
+and meeting slugs, venue ids.
+"""
+
+import datetime as dt
+import re
+import zoneinfo
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model, QuerySet
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from meetings import selectors
+from meetings.enums import AttendanceStatus, DelegationLevel, MeetingMode, MeetingStatus
+from meetings.models import Delegation, Event, Format, Meeting, Membership, Participant, Venue
+from meetings.validators import localize, validate_aware, validate_period, validate_timezone
+
+# The calendar's dates: ASEAN dates from 1967; the far bound keeps date arithmetic (the day
+# after the last day, conversion to UTC) well inside what Python and the databases hold.
+FIRST_YEAR, LAST_YEAR = 1967, 2200
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+CODE_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{1,19}$"
+MAX_TEXT = 20_000
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def _check_year(value: dt.date | dt.datetime, field: str) -> None:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise serializers.ValidationError(
+            f"{field} must fall between the years {FIRST_YEAR} and {LAST_YEAR}.", code="year"
+        )
+
+
+# Fields ------------------------------------------------------------------------------------
+
+
+@extend_schema_field(
+    {"type": "string", "format": "date-time", "example": "2022-08-03T09:00:00+07:00"}
+)
+class VenueTimeField(serializers.Field):
+    """An instant shown at the meeting's venue: ISO 8601 with that zone's offset."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance: Meeting) -> dt.datetime | None:
+        value = super().get_attribute(instance)
+        return value.astimezone(instance.tz) if value is not None else None
+
+    def to_representation(self, value: dt.datetime) -> str:
+        return value.isoformat()
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with a UTC offset. A naive time is refused rather than guessed at."""
+
+    def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
+        validate_aware(value, field=self.field_name or "datetime")
+        _check_year(value, self.field_name)
+        return super().enforce_timezone(value)
+
+
+class CalendarDateField(serializers.DateField):
+    """An ISO date inside the years the calendar holds."""
+
+    def to_internal_value(self, value: Any) -> dt.date:
+        date = super().to_internal_value(value)
+        _check_year(date, self.field_name)
+        return date
+
+
+class StrictJSONMixin:
+    """Takes only the JSON type the schema states: not "55" for 55, 1 for true or 0 for "0"."""
+
+    json_type: type = str
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) != (self.json_type is bool) or not isinstance(
+            data, self.json_type
+        ):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(StrictJSONMixin, serializers.CharField):
+    json_type = str
+
+
+class StrictIntegerField(StrictJSONMixin, serializers.IntegerField):
+    json_type = int
+
+
+class StrictBooleanField(StrictJSONMixin, serializers.BooleanField):
+    json_type = bool
+
+
+class NaturalKeyField(serializers.Field):
+    """A row named by a natural key (a code, a slug), checked for shape before any lookup."""
+
+    key = "code"
+    pattern = CODE_PATTERN
+    noun = "row"
+    example = ""
+    default_error_messages = {
+        "invalid": "Give a {noun} as a string, e.g. “{example}”.",
+        "does_not_exist": "There is no {noun} “{value}”.",
+    }
+
+    def __init__(self, *, queryset: QuerySet | None = None, **kwargs: Any) -> None:
+        self.queryset = queryset
+        super().__init__(**kwargs)
+
+    def normalise(self, value: str) -> str:
+        return value
+
+    def get_queryset(self) -> QuerySet:
+        return self.queryset
+
+    def to_internal_value(self, data: Any) -> Model:
+        if not isinstance(data, str) or not re.fullmatch(self.pattern, data):
+            self.fail("invalid", noun=self.noun, example=self.example)
+        value = self.normalise(data)
+        try:
+            return self.get_queryset().get(**{self.key: value})
+        except ObjectDoesNotExist:
+            self.fail("does_not_exist", noun=self.noun, value=value)
+
+    def to_representation(self, value: Model) -> str:
+        return getattr(value, self.key)
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": CODE_PATTERN, "example": "KH", "description": "Any case."}
+)
+class ParticipantCodeField(NaturalKeyField):
+    noun = "participant code"
+    example = "KH"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queryset=Participant.objects.all(), **kwargs)
+
+    def normalise(self, value: str) -> str:
+        return value.upper()
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": CODE_PATTERN, "example": "AMM", "description": "Any case."}
+)
+class FormatCodeField(NaturalKeyField):
+    noun = "format code"
+    example = "AMM"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queryset=Format.objects.all(), **kwargs)
+
+    def normalise(self, value: str) -> str:
+        return value.upper()
+
+
+@extend_schema_field({"type": "string", "pattern": SLUG_PATTERN, "example": "2022-amm-55"})
+class SlugKeyField(NaturalKeyField):
+    key = "slug"
+    pattern = SLUG_PATTERN
+    noun = "slug"
+    example = "2022-amm-55"
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "example": 1})
+class VenueIdField(serializers.Field):
+    default_error_messages = {
+        "invalid": "Give a venue id (an integer); see /api/v1/venues/.",
+        "does_not_exist": "There is no venue with id {value}.",
+    }
+
+    def to_internal_value(self, data: Any) -> Venue:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        venue = Venue.objects.filter(pk=data).first() if 0 < data < 2**63 else None
+        if venue is None:
+            self.fail("does_not_exist", value=data)
+        return venue
+
+    def to_representation(self, value: Venue) -> int:
+        return value.pk
+
+
+# Representations ---------------------------------------------------------------------------
+
+
+class FormatRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Format
+        fields = ["code", "name"]
+        read_only_fields = fields
+
+
+class FormatSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Format
+        fields = ["code", "name", "short_name", "description", "url"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, fmt: Format) -> str:
+        return absolute(fmt.get_absolute_url())
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Membership
+        fields = ["role", "start", "end", "notes"]
+        read_only_fields = fields
+
+
+class ParticipantSerializer(serializers.ModelSerializer):
+    memberships = MembershipSerializer(many=True, read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Participant
+        fields = ["code", "name", "official_name", "name_local", "kind", "memberships", "url"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, participant: Participant) -> str:
+        return absolute(participant.get_absolute_url())
+
+
+class VenueSerializer(serializers.ModelSerializer):
+    country = serializers.CharField(source="country_code", read_only=True)
+    latitude = serializers.FloatField(read_only=True, allow_null=True)
+    longitude = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Venue
+        fields = [
+            "id",
+            "name",
+            "name_local",
+            "city",
+            "country",
+            "address",
+            "timezone",
+            "latitude",
+            "longitude",
+        ]
+        read_only_fields = fields
+
+
+class EventRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Event
+        fields = ["slug", "title"]
+        read_only_fields = fields
+
+
+class EventSerializer(serializers.ModelSerializer):
+    host = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    meetings = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+    class Meta:
+        model = Event
+        fields = [
+            "slug",
+            "title",
+            "host",
+            "start_date",
+            "end_date",
+            "description",
+            "published",
+            "meetings",
+        ]
+        read_only_fields = fields
+
+
+class DelegationRefSerializer(serializers.ModelSerializer):
+    """A delegation as nested in its meeting."""
+
+    participant = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    level = serializers.ChoiceField(
+        choices=DelegationLevel.choices, allow_blank=True, read_only=True
+    )
+
+    class Meta:
+        model = Delegation
+        fields = ["id", "participant", "head_name", "head_title", "level", "attendance"]
+        read_only_fields = fields
+
+
+DELEGATION_STAFF_FIELDS = (
+    "answered_via",
+    "invited_at",
+    "contact_emails",
+    "reminders_paused",
+    "notes",
+)
+
+
+class DelegationSerializer(serializers.ModelSerializer):
+    """A delegation. The staff fields are present only for users allowed to view delegations."""
+
+    meeting = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    participant = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    level = serializers.ChoiceField(
+        choices=DelegationLevel.choices, allow_blank=True, read_only=True
+    )
+    # Staff fields are declared writable only so that the schema marks them optional: this
+    # serializer is never used for input.
+    answered_via = serializers.CharField(required=False, help_text="Staff only.")
+    invited_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Staff only.")
+    contact_emails = serializers.ListField(
+        child=serializers.EmailField(),
+        source="addresses",
+        required=False,
+        help_text="Staff only: where invitations and reminders go.",
+    )
+    reminders_paused = serializers.BooleanField(required=False, help_text="Staff only.")
+    notes = serializers.CharField(required=False, help_text="Staff only.")
+
+    class Meta:
+        model = Delegation
+        fields = [
+            "id",
+            "meeting",
+            "participant",
+            "head_name",
+            "head_title",
+            "level",
+            "attendance",
+            "answered_at",
+            "updated_at",
+            *DELEGATION_STAFF_FIELDS,
+        ]
+        read_only_fields = [
+            "id",
+            "head_name",
+            "head_title",
+            "level",
+            "attendance",
+            "answered_at",
+            "updated_at",
+        ]
+
+    def to_representation(self, delegation: Delegation) -> dict[str, Any]:
+        data = super().to_representation(delegation)
+        if not self.context.get("staff_delegations"):
+            for name in DELEGATION_STAFF_FIELDS:
+                data.pop(name, None)
+        return data
+
+
+class MeetingListSerializer(serializers.ModelSerializer):
+    """A meeting with what a consumer needs in one request: format, venue, host, delegations."""
+
+    format = FormatRefSerializer(read_only=True)
+    counterpart = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="Participant code."
+    )
+    host = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="Participant code."
+    )
+    venue = VenueSerializer(read_only=True, allow_null=True)
+    event = EventRefSerializer(read_only=True, allow_null=True, help_text="The umbrella event.")
+    start = VenueTimeField(help_text="At the venue, with its UTC offset.")
+    end = VenueTimeField(help_text="At the venue; for all-day meetings, midnight after the end.")
+    delegations = DelegationRefSerializer(many=True, read_only=True)
+    url = serializers.SerializerMethodField()
+    ical_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "slug",
+            "title",
+            "format",
+            "number",
+            "counterpart",
+            "status",
+            "status_note",
+            "mode",
+            "start",
+            "end",
+            "all_day",
+            "timezone",
+            "first_day",
+            "last_day",
+            "venue",
+            "host",
+            "event",
+            "delegations",
+            "url",
+            "ical_url",
+            "sequence",
+            "updated_at",
+            "published",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, meeting: Meeting) -> str:
+        return absolute(meeting.get_absolute_url())
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_ical_url(self, meeting: Meeting) -> str:
+        return absolute(reverse("meetings:meeting-ics", kwargs={"slug": meeting.slug}))
+
+    def to_representation(self, meeting: Meeting) -> dict[str, Any]:
+        data = super().to_representation(meeting)
+        # A published meeting may sit under an event not yet published.
+        if meeting.event and not meeting.event.published and not self.context.get("staff_events"):
+            data["event"] = None
+        return data
+
+
+class MeetingDetailSerializer(MeetingListSerializer):
+    """A meeting with its description, deadline, chair and co-chair."""
+
+    confirmation_deadline = VenueTimeField(allow_null=True)
+    chair = serializers.SerializerMethodField(help_text="ASEAN chair in the meeting's year.")
+    co_chair = serializers.SerializerMethodField(
+        help_text="For an ASEAN-X meeting: the member coordinating relations with X."
+    )
+
+    class Meta(MeetingListSerializer.Meta):
+        fields = [
+            *MeetingListSerializer.Meta.fields,
+            "description",
+            "confirmation_deadline",
+            "chair",
+            "co_chair",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "nullable": True, "example": "KH"})
+    def get_chair(self, meeting: Meeting) -> str | None:
+        chair = selectors.chair_for(on=meeting.first_day)
+        return chair.code if chair else None
+
+    @extend_schema_field({"type": "string", "nullable": True, "example": "KH"})
+    def get_co_chair(self, meeting: Meeting) -> str | None:
+        if meeting.counterpart is None:
+            return None
+        coordinator = selectors.coordinator_for(partner=meeting.counterpart, on=meeting.first_day)
+        return coordinator.code if coordinator else None
+
+
+# Inputs ------------------------------------------------------------------------------------
+
+PERIOD_FIELDS = ("timezone", "venue", "all_day", "start", "end", "first_day", "last_day")
+
+
+def _required(name: str) -> dict[str, list[str]]:
+    return {name: ["This field is required."]}
+
+
+def _midnight(day: dt.date, tz_name: str, field: str) -> dt.datetime:
+    try:
+        return localize(dt.datetime.combine(day, dt.time(0)), tz_name)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError({field: exc.messages}) from exc
+
+
+def resolve_period(attrs: dict[str, Any], meeting: Meeting | None) -> None:
+    """Turn the given times or days into the stored start and end (UTC) and zone, in place.
+
+    Timed meetings give `start` and `end` (aware). All-day meetings give `first_day` and
+    `last_day` (inclusive, at the venue), or `start` and `end` at the venue's midnights as
+    the API shows them; with neither, they keep their days (in a new zone, if one is given).
+    Values left out of a partial update keep the meeting's own.
+    """
+    venue = attrs.get("venue")
+    tz_name = attrs.get("timezone") or (
+        venue.timezone if venue else meeting.timezone if meeting else ""
+    )
+    if not tz_name:
+        raise serializers.ValidationError(
+            {"timezone": ["Give an IANA time zone, or a venue that has one."]}
+        )
+    zone = zoneinfo.ZoneInfo(tz_name)
+    all_day = attrs.get("all_day", meeting.all_day if meeting else False)
+    days = [name for name in ("first_day", "last_day") if name in attrs]
+    times = [name for name in ("start", "end") if name in attrs]
+    if days and times:
+        raise serializers.ValidationError(
+            {"non_field_errors": ["Give start and end, or first_day and last_day, not both."]}
+        )
+    if days and not all_day:
+        raise serializers.ValidationError(
+            {"all_day": ["first_day and last_day are for all-day meetings: set all_day to true."]}
+        )
+    if times or not all_day:
+        start = attrs.get("start", meeting.start if meeting else None)
+        end = attrs.get("end", meeting.end if meeting else None)
+        if start is None:
+            raise serializers.ValidationError(_required("start"))
+        if end is None:
+            raise serializers.ValidationError(_required("end"))
+        if all_day:
+            for name, value in (("start", start), ("end", end)):
+                if value.astimezone(zone).time() != dt.time(0):
+                    raise serializers.ValidationError(
+                        {
+                            name: [
+                                f"An all-day meeting's {name} is midnight in {tz_name}; or give "
+                                "first_day and last_day."
+                            ]
+                        }
+                    )
+    else:
+        first = attrs.get("first_day", meeting.first_day if meeting else None)
+        last = attrs.get("last_day", meeting.last_day if meeting else None)
+        if first is None:
+            raise serializers.ValidationError(_required("first_day"))
+        if last is None:
+            raise serializers.ValidationError(_required("last_day"))
+        if last < first:
+            raise serializers.ValidationError(
+                {"last_day": ["The last day cannot be before the first day."]}
+            )
+        start = _midnight(first, tz_name, "first_day")
+        end = _midnight(last + dt.timedelta(days=1), tz_name, "last_day")
+    validate_period(start, end)
+    for name in days:
+        del attrs[name]
+    attrs.update(start=start.astimezone(dt.UTC), end=end.astimezone(dt.UTC), timezone=tz_name)
+
+
+class PeriodInputMixin(serializers.Serializer):
+    start = AwareDateTimeField(required=False, help_text="ISO 8601 with a UTC offset.")
+    end = AwareDateTimeField(
+        required=False,
+        help_text="ISO 8601 with a UTC offset; after the start. All-day: midnight after the end.",
+    )
+    all_day = StrictBooleanField(required=False)
+    first_day = CalendarDateField(
+        required=False, help_text="All-day meetings: the first day at the venue (instead of start)."
+    )
+    last_day = CalendarDateField(
+        required=False, help_text="All-day meetings: the last day, inclusive (instead of end)."
+    )
+
+
+class MeetingInputSerializer(PeriodInputMixin):
+    """A meeting to create, or the fields of one to change (PATCH)."""
+
+    format = FormatCodeField()
+    number = StrictIntegerField(
+        min_value=1, max_value=32767, allow_null=True, required=False, help_text="55 for the 55th."
+    )
+    counterpart = ParticipantCodeField(allow_null=True, required=False)
+    title = StrictCharField(
+        max_length=200, allow_blank=True, required=False, help_text="Empty: from the format."
+    )
+    event = SlugKeyField(queryset=Event.objects.all(), allow_null=True, required=False)
+    venue = VenueIdField(allow_null=True, required=False)
+    host = ParticipantCodeField(allow_null=True, required=False)
+    timezone = StrictCharField(
+        max_length=64,
+        required=False,
+        help_text="IANA name (Asia/Phnom_Penh); left out, the venue's.",
+    )
+    status = serializers.ChoiceField(choices=MeetingStatus.choices, required=False)
+    status_note = StrictCharField(max_length=300, allow_blank=True, required=False)
+    mode = serializers.ChoiceField(choices=MeetingMode.choices, required=False)
+    published = StrictBooleanField(required=False)
+    description = StrictCharField(max_length=MAX_TEXT, allow_blank=True, required=False)
+    confirmation_deadline = AwareDateTimeField(allow_null=True, required=False)
+
+    def validate_timezone(self, value: str) -> str:
+        validate_timezone(value)
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        meeting: Meeting | None = self.instance
+        if meeting is None or any(name in attrs for name in PERIOD_FIELDS):
+            resolve_period(attrs, meeting)
+        if "format" in attrs or "number" in attrs:
+            fmt = attrs.get("format", meeting.format if meeting else None)
+            number = attrs.get("number", meeting.number if meeting else None)
+            clash = (
+                Meeting.objects.filter(format=fmt, number=number)
+                .exclude(pk=meeting.pk if meeting else None)
+                .values_list("slug", flat=True)
+                .first()
+                if number is not None
+                else None
+            )
+            if clash:
+                raise serializers.ValidationError(
+                    {"number": [f"{fmt.code} number {number} already exists: {clash}."]}
+                )
+        return attrs
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = StrictCharField(
+        max_length=300,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="Public reason, shown with the meeting's status.",
+    )
+
+
+class RescheduleSerializer(PeriodInputMixin, ReasonSerializer):
+    """New times (or days) for a meeting; a postponed meeting becomes scheduled again."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not any(name in attrs for name in ("start", "end", "first_day", "last_day")):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Give start and end, or first_day and last_day."]}
+            )
+        resolve_period(attrs, self.context["meeting"])
+        attrs.pop("timezone")
+        return attrs
+
+
+class DelegationUpdateSerializer(serializers.Serializer):
+    """The fields of a delegation staff may change."""
+
+    head_name = StrictCharField(max_length=200, allow_blank=True, required=False)
+    head_title = StrictCharField(max_length=300, allow_blank=True, required=False)
+    level = serializers.ChoiceField(
+        choices=DelegationLevel.choices, allow_blank=True, required=False
+    )
+    attendance = serializers.ChoiceField(choices=AttendanceStatus.choices, required=False)
+    contact_emails = serializers.ListField(
+        child=serializers.EmailField(max_length=254),
+        max_length=20,
+        required=False,
+        help_text="Where invitations and reminders go.",
+    )
+    reminders_paused = StrictBooleanField(required=False)
+    notes = StrictCharField(max_length=MAX_TEXT, allow_blank=True, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "contact_emails" in attrs:
+            attrs["contact_emails"] = "\n".join(attrs["contact_emails"])
+        return attrs
+
+
+class DelegationCreateSerializer(DelegationUpdateSerializer):
+    """A delegation to add to a meeting (one per participant)."""
+
+    meeting = SlugKeyField(help_text="The meeting's slug.")
+    participant = ParticipantCodeField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = self.context.get("meetings", Meeting.objects.none())
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        meeting, participant = attrs["meeting"], attrs["participant"]
+        if Delegation.objects.filter(meeting=meeting, participant=participant).exists():
+            raise serializers.ValidationError(
+                {"participant": [f"{participant.code} already has a delegation to {meeting.slug}."]}
+            )
+        return attrs
+
+
+class AnswerSerializer(serializers.Serializer):
+    """A delegation's answer to its invitation, with its head if now known."""
+
+    attendance = serializers.ChoiceField(
+        choices=[
+            (AttendanceStatus.CONFIRMED, AttendanceStatus.CONFIRMED.label),
+            (AttendanceStatus.DECLINED, AttendanceStatus.DECLINED.label),
+        ]
+    )
+    head_name = StrictCharField(max_length=200, allow_blank=True, required=False)
+    head_title = StrictCharField(max_length=300, allow_blank=True, required=False)
+    level = serializers.ChoiceField(
+        choices=DelegationLevel.choices, allow_blank=True, required=False
+    )

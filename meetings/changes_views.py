@@ -1,0 +1,142 @@
+"""What changed, for journalists: the /changes/ page and its Atom feed, with the shared filters."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from meetings import selectors
+from meetings.changes import ChangeEntry, public_changes
+from meetings.enums import MeetingStatus
+from meetings.filters import InvalidFilter, MeetingFilter, filtered_meetings
+
+PAGE_SIZE = 50
+# Older changes stay on each meeting's page; the list is for what is recent.
+MAX_PAGES = 20
+FEED_ENTRIES = 50
+FILTER_PARAMS = tuple(MeetingFilter.base_filters)
+
+
+def _filters(query: QueryDict) -> QueryDict:
+    """The request's filter parameters, without empty values or anything else."""
+    params = QueryDict(mutable=True)
+    for name in FILTER_PARAMS:
+        values = [value.strip() for value in query.getlist(name) if value.strip()]
+        if values:
+            params.setlist(name, values)
+    return params
+
+
+def _page_number(query: QueryDict) -> int:
+    raw = query.get("page", "1").strip() or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGES:
+        raise InvalidFilter({"page": [f"Enter a whole number from 1 to {MAX_PAGES}."]})
+    return int(raw)
+
+
+def _changes(params: QueryDict, *, limit: int, offset: int = 0) -> list[ChangeEntry]:
+    meetings = filtered_meetings(params, selectors.public_meetings())
+    return public_changes(meetings, limit=limit, offset=offset)
+
+
+def _with_query(path: str, params: QueryDict) -> str:
+    return f"{path}?{params.urlencode()}" if params else path
+
+
+def changes(request: HttpRequest) -> HttpResponse:
+    """Recent public changes (reschedulings, cancellations, answers), latest first."""
+    params = _filters(request.GET)
+    formats, participants = selectors.filter_choices()
+    context = {
+        "params": params,
+        "formats": formats,
+        "participants": participants,
+        "statuses": MeetingStatus.choices,
+        "selected_formats": params.getlist("format"),
+        "feed_url": _with_query(reverse("meetings:changes-feed"), params),
+        "entries": [],
+    }
+    try:
+        number = _page_number(request.GET)
+        # One row past the page says whether an older page exists.
+        entries = _changes(params, limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE)
+    except InvalidFilter as exc:
+        context["errors"] = sorted(exc.errors.items())
+        return render(request, "meetings/changes.html", context, status=400)
+    older = number < MAX_PAGES and len(entries) > PAGE_SIZE
+    page_params = params.copy()
+    links = {}
+    if number > 1:
+        page_params["page"] = str(number - 1)
+        links["newer"] = _with_query(request.path, page_params)
+    if older:
+        page_params["page"] = str(number + 1)
+        links["older"] = _with_query(request.path, page_params)
+    context |= {"entries": entries[:PAGE_SIZE], "page": number, **links}
+    return render(request, "meetings/changes.html", context)
+
+
+@dataclass(frozen=True)
+class FeedQuery:
+    params: QueryDict
+    entries: list[ChangeEntry]
+
+
+class ChangesFeed(Feed):
+    """The public changes as an Atom feed, filtered like the page."""
+
+    feed_type = Atom1Feed
+    title = "aseancal: what changed"
+    subtitle = (
+        "Reschedulings, venue and status changes, cancellations and delegations' answers "
+        "for ASEAN meetings. Times are the venue's local time."
+    )
+    author_name = "aseancal"
+    description_template = "meetings/includes/change_entry.html"
+
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except InvalidFilter as exc:
+            return HttpResponseBadRequest(
+                f"Bad filter: {exc}", content_type="text/plain; charset=utf-8"
+            )
+
+    def get_object(self, request: HttpRequest, *args, **kwargs) -> FeedQuery:
+        # One instance serves every request: what a request found travels in its object.
+        params = _filters(request.GET)
+        return FeedQuery(params, _changes(params, limit=FEED_ENTRIES))
+
+    def link(self, query: FeedQuery) -> str:
+        return settings.SITE_URL + _with_query(reverse("meetings:changes"), query.params)
+
+    def feed_url(self, query: FeedQuery) -> str:
+        return settings.SITE_URL + _with_query(reverse("meetings:changes-feed"), query.params)
+
+    def items(self, query: FeedQuery) -> list[ChangeEntry]:
+        return query.entries
+
+    def item_title(self, entry: ChangeEntry) -> str:
+        return entry.title
+
+    def item_link(self, entry: ChangeEntry) -> str:
+        return entry.url
+
+    def item_guid(self, entry: ChangeEntry) -> str:
+        return entry.url
+
+    def item_pubdate(self, entry: ChangeEntry):
+        return entry.at
+
+    def item_updateddate(self, entry: ChangeEntry):
+        return entry.at
+
+    def item_categories(self, entry: ChangeEntry) -> list[str]:
+        return [entry.meeting.format.code, *entry.kinds]
+
+
+changes_feed = ChangesFeed()

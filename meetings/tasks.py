@@ -1,0 +1,52 @@
+"""Celery tasks: ids in, a call into meetings.reminders, retries with backoff.
+
+Every task is safe to run twice or concurrently: the outbox rows, not the
+messages, decide what is sent.
+"""
+
+import logging
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from meetings import reminders
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="meetings.tasks.reminders_pass", ignore_result=True)
+def reminders_pass() -> dict[str, int]:
+    """Beat: plan the reminders now due and hand them to the workers."""
+    counts = reminders.reminders_pass().counts()
+    logger.info("Reminder pass: %s", counts)
+    return counts
+
+
+@shared_task(name="meetings.tasks.reminders_sweep", ignore_result=True)
+def reminders_sweep() -> dict[str, list[int]]:
+    """Beat: queue again the rows whose worker or message was lost."""
+    found = reminders.reminders_sweep()
+    if any(found.values()):
+        logger.warning("Reminder sweep: %s", found)
+    return found
+
+
+@shared_task(
+    bind=True,
+    name="meetings.tasks.send_reminder",
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # A database that is briefly away (locked, restarting): try again soon.
+    autoretry_for=(DatabaseError,),
+    retry_backoff=15,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def send_reminder(self, reminder_id: int) -> str:
+    """Send one outbox row; a failed send is retried after the row's backoff."""
+    result = reminders.reminder_send(reminder_id=reminder_id)
+    if result.outcome == "retry":
+        raise self.retry(countdown=result.retry_in)
+    return result.outcome

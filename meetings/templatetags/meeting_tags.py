@@ -1,0 +1,279 @@
+"""How meetings read on the public pages: dates in the venue's zone, names in their script.
+
+Dates are formatted here rather than with the `date` filter because templates
+convert aware datetimes to the server's zone first; a meeting is shown in its
+venue's zone, with the offset spelled out.
+"""
+
+import datetime as dt
+import json
+
+from django import template
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html, strip_tags
+from django.utils.safestring import SafeString, mark_safe
+
+from meetings.enums import MeetingMode, MeetingStatus
+from meetings.models import Meeting, Participant, Venue
+from meetings.selectors import ordinal as ordinal_text
+from meetings.validators import sanitize_rich_text
+
+register = template.Library()
+
+# The language of each participant's (and venue country's) name in local script,
+# so browsers pick a font and screen readers a voice for it.
+LOCAL_LANGUAGES = {
+    "BD": "bn",
+    "BN": "ms-Arab",
+    "CN": "zh-Hans",
+    "ID": "id",
+    "IN": "hi",
+    "JP": "ja",
+    "KH": "km",
+    "KP": "ko",
+    "KR": "ko",
+    "LA": "lo",
+    "LK": "si",
+    "MM": "my",
+    "MN": "mn",
+    "MY": "ms",
+    "NZ": "mi",
+    "PH": "fil",
+    "PK": "ur",
+    "RU": "ru",
+    "TH": "th",
+    "TL": "tet",
+    "VN": "vi",
+}
+
+EVENT_STATUS = {
+    MeetingStatus.CANCELLED: "https://schema.org/EventCancelled",
+    MeetingStatus.POSTPONED: "https://schema.org/EventPostponed",
+}
+ATTENDANCE_MODE = {
+    MeetingMode.IN_PERSON: "https://schema.org/OfflineEventAttendanceMode",
+    MeetingMode.VIRTUAL: "https://schema.org/OnlineEventAttendanceMode",
+    MeetingMode.HYBRID: "https://schema.org/MixedEventAttendanceMode",
+}
+# The characters json_script escapes, so the data cannot close the <script> element.
+JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def zone_label(name: str) -> str:
+    """“Asia/Phnom_Penh” -> “Phnom Penh time”."""
+    return f"{name.rsplit('/', 1)[-1].replace('_', ' ')} time"
+
+
+def offset_label(moment: dt.datetime) -> str:
+    """The offset of an aware datetime as people read it: UTC+7, UTC+6:30, UTC-3."""
+    minutes = int((moment.utcoffset() or dt.timedelta(0)).total_seconds() // 60)
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def _time(moment: dt.datetime | dt.date, text: str) -> SafeString:
+    if isinstance(moment, dt.datetime):
+        stamp = moment.isoformat(timespec="minutes")
+    else:
+        stamp = moment.isoformat()
+    return format_html('<time datetime="{}">{}</time>', stamp, text)
+
+
+def _day_range(first: dt.date, last: dt.date, *, short: bool) -> SafeString:
+    """“Wednesday 3 August 2022”, “Sunday 15 – Tuesday 17 November 2026”, ..."""
+    weekday, month = ("D", "M") if short else ("l", "F")
+    full = f"{weekday} j {month} Y"
+    if first == last:
+        return _time(first, date_format(first, full))
+    if (first.year, first.month) == (last.year, last.month):
+        start_text = date_format(first, f"{weekday} j")
+    elif first.year == last.year:
+        start_text = date_format(first, f"{weekday} j {month}")
+    else:
+        start_text = date_format(first, full)
+    return format_html("{} – {}", _time(first, start_text), _time(last, date_format(last, full)))
+
+
+def _timed_range(start: dt.datetime, end: dt.datetime, *, short: bool) -> SafeString:
+    day = "D j M Y" if short else "l j F Y"
+    if start.date() == end.date():
+        return format_html(
+            "{}–{}",
+            _time(start, date_format(start, f"{day}, H:i")),
+            _time(end, date_format(end, "H:i")),
+        )
+    return format_html(
+        "{} – {}",
+        _time(start, date_format(start, f"{day}, H:i")),
+        _time(end, date_format(end, f"{day}, H:i")),
+    )
+
+
+def _offsets(meeting: Meeting) -> str:
+    end_offset = offset_label(meeting.local_end)
+    if meeting.all_day or end_offset == meeting.utc_offset_label:
+        return meeting.utc_offset_label
+    return f"{meeting.utc_offset_label} to {end_offset}"
+
+
+@register.simple_tag
+def meeting_when(meeting: Meeting, style: str = "long") -> SafeString:
+    """When a meeting runs, at the venue: dates only for all-day meetings, else times.
+
+    long: “Monday 5 August 2030, 09:00–12:00 (Phnom Penh time, UTC+7)”,
+    “Wednesday 3 August 2022, all day (Phnom Penh time, UTC+7)”;
+    short: “Mon 5 Aug 2030, 09:00–12:00 UTC+7”.
+    """
+    short = style == "short"
+    if meeting.all_day:
+        text = _day_range(meeting.first_day, meeting.last_day, short=short)
+        if short:
+            return format_html("{} · all day", text)
+        return format_html(
+            "{}, all day ({}, {})", text, zone_label(meeting.timezone), meeting.utc_offset_label
+        )
+    text = _timed_range(meeting.local_start, meeting.local_end, short=short)
+    if short:
+        return format_html("{} {}", text, _offsets(meeting))
+    return format_html("{} ({}, {})", text, zone_label(meeting.timezone), _offsets(meeting))
+
+
+@register.simple_tag
+def reader_time(meeting: Meeting, style: str = "long") -> SafeString:
+    """A placeholder the local-time script fills with the reader's own time (timed meetings)."""
+    if meeting.all_day:
+        return mark_safe("")  # noqa: S308 (a constant)
+    return format_html(
+        '<span class="reader-time" data-start="{}" data-end="{}" data-offset="{}" '
+        'data-style="{}" hidden></span>',
+        meeting.start.astimezone(dt.UTC).isoformat(timespec="minutes"),
+        meeting.end.astimezone(dt.UTC).isoformat(timespec="minutes"),
+        int((meeting.local_start.utcoffset() or dt.timedelta(0)).total_seconds() // 60),
+        "short" if style == "short" else "long",
+    )
+
+
+@register.simple_tag
+def day_label(day: dt.date, style: str = "long") -> SafeString:
+    """A day in a <time> element: “Wednesday 3 August 2022” (long) or “Wed 3 Aug” (short)."""
+    return _time(day, date_format(day, "l j F Y" if style == "long" else "D j M"))
+
+
+@register.simple_tag
+def local_time(meeting: Meeting) -> SafeString:
+    """The start time at the venue (“09:30”) in a <time> element; empty for all-day meetings."""
+    if meeting.all_day:
+        return mark_safe("")  # noqa: S308 (a constant)
+    return _time(meeting.local_start, date_format(meeting.local_start, "H:i"))
+
+
+@register.filter
+def ordinal(number: int) -> str:
+    """55 -> “55th”."""
+    return ordinal_text(number)
+
+
+@register.filter
+def local_language(code: str) -> str:
+    """The BCP 47 language of a participant's name in local script (“km” for KH)."""
+    return LOCAL_LANGUAGES.get((code or "").upper(), "")
+
+
+@register.simple_tag
+def local_name(thing: Participant | Venue) -> SafeString:
+    """The name in local script, marked with its language, when it differs from the English."""
+    if not thing.name_local or thing.name_local == thing.name:
+        return mark_safe("")  # noqa: S308 (a constant)
+    code = thing.code if isinstance(thing, Participant) else thing.country_code
+    lang = local_language(code)
+    if lang:
+        return format_html(
+            '<span class="local" lang="{}" dir="auto">{}</span>', lang, thing.name_local
+        )
+    return format_html('<span class="local" dir="auto">{}</span>', thing.name_local)
+
+
+@register.filter
+def rich_text(html: str) -> SafeString:
+    """Staff-written description, sanitised again at display (whatever door it came in by)."""
+    return mark_safe(sanitize_rich_text(html or ""))  # noqa: S308 (sanitised by nh3)
+
+
+@register.simple_tag
+def absolute(path: str) -> str:
+    """The public absolute URL of a site path."""
+    return settings.SITE_URL + path
+
+
+@register.simple_tag
+def this_month_url() -> str:
+    """The month grid for the current month."""
+    today = timezone.localdate()
+    return reverse("meetings:month", kwargs={"year": today.year, "month": today.month})
+
+
+def _iso(meeting: Meeting, moment: dt.datetime, day: dt.date) -> str:
+    # All-day meetings have no published times: dates only, inventing no precision.
+    return day.isoformat() if meeting.all_day else moment.isoformat(timespec="seconds")
+
+
+def meeting_structured_data(meeting: Meeting) -> dict:
+    """The schema.org Event describing a meeting, for search engines."""
+    data: dict = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": meeting.title,
+        "url": settings.SITE_URL + meeting.get_absolute_url(),
+        "startDate": _iso(meeting, meeting.local_start, meeting.first_day),
+        "endDate": _iso(meeting, meeting.local_end, meeting.last_day),
+        "eventStatus": EVENT_STATUS.get(meeting.status, "https://schema.org/EventScheduled"),
+        "eventAttendanceMode": ATTENDANCE_MODE.get(
+            meeting.mode, "https://schema.org/OfflineEventAttendanceMode"
+        ),
+        "description": strip_tags(meeting.description).strip()
+        or f"{meeting.format.name} ({meeting.format.code}).",
+    }
+    if meeting.venue:
+        venue = meeting.venue
+        address = {
+            "@type": "PostalAddress",
+            "addressLocality": venue.city,
+            "addressCountry": venue.country_code,
+        }
+        if venue.address:
+            address["streetAddress"] = venue.address
+        place = {"@type": "Place", "name": venue.name, "address": address}
+        if venue.latitude is not None and venue.longitude is not None:
+            place["geo"] = {
+                "@type": "GeoCoordinates",
+                "latitude": float(venue.latitude),
+                "longitude": float(venue.longitude),
+            }
+        data["location"] = place
+    if meeting.host:
+        data["organizer"] = {
+            "@type": "Organization",
+            "name": meeting.host.name,
+            "url": settings.SITE_URL + meeting.host.get_absolute_url(),
+        }
+    if meeting.event and meeting.event.published:
+        data["superEvent"] = {
+            "@type": "Event",
+            "name": meeting.event.title,
+            "startDate": meeting.event.start_date.isoformat(),
+            "endDate": meeting.event.end_date.isoformat(),
+        }
+    return data
+
+
+@register.simple_tag
+def json_ld(meeting: Meeting) -> SafeString:
+    """The meeting's schema.org data in a <script type="application/ld+json"> element."""
+    data = json.dumps(
+        meeting_structured_data(meeting), cls=DjangoJSONEncoder, ensure_ascii=False
+    ).translate(JSON_SCRIPT_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(data))  # noqa: S308

@@ -1,0 +1,590 @@
+"""Reminders: who is due, the outbox rows, sending each exactly once, the mail itself."""
+
+import datetime as dt
+import email
+import smtplib
+
+import icalendar
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from aseancal.celery import app as celery_app
+from meetings import reminders, services
+from meetings.enums import AttendanceStatus, MeetingMode, MeetingStatus
+from meetings.models import Delegation, Reminder, ReminderSchedule
+from meetings.models.reminders import ReminderKind
+from meetings.tokens import rsvp_token
+from tests.conftest import TODAY
+from tests.factories import (
+    DelegationFactory,
+    FormatFactory,
+    MeetingFactory,
+    ParticipantFactory,
+    VenueFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.timedelta(days=1)
+
+
+class FailingBackend(LocmemBackend):
+    """A mail server that drops the connection."""
+
+    def send_messages(self, messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run in this process when enqueued, as a worker would run them."""
+    before = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
+
+
+def meeting_in(days: float, **fields):
+    """A published, scheduled meeting starting `days` after TODAY."""
+    start = TODAY + dt.timedelta(days=days)
+    return MeetingFactory(start=start, end=start + dt.timedelta(hours=3), **fields)
+
+
+def invited(meeting, code: str, *, invited_days_ago: int = 30, **fields) -> Delegation:
+    fields.setdefault("contact_emails", f"desk@{code.lower()}.mfa.example")
+    return DelegationFactory(
+        meeting=meeting,
+        participant=ParticipantFactory(code=code, name=f"Country {code}"),
+        invited_at=TODAY - dt.timedelta(days=invited_days_ago),
+        **fields,
+    )
+
+
+def rows() -> list[tuple]:
+    return list(
+        Reminder.objects.order_by("pk").values_list(
+            "delegation__participant__code", "kind", "step", "status"
+        )
+    )
+
+
+# -- who is due ---------------------------------------------------------------------------
+
+
+def test_due_step_is_the_latest_due_not_the_backlog():
+    deadline = TODAY + 5 * DAY
+    # 21, 14 and 7 days before have all passed: only 7 is sent.
+    assert (
+        reminders.due_step(days=(21, 14, 7, 3, 1), deadline=deadline, invited_at=None, now=TODAY)
+        == 7
+    )
+
+
+def test_due_step_ignores_steps_that_fell_before_the_invitation():
+    deadline = TODAY + 5 * DAY
+    step = reminders.due_step(
+        days=(21, 14, 7, 3, 1), deadline=deadline, invited_at=TODAY - DAY, now=TODAY
+    )
+    assert step is None
+
+
+def test_plan_writes_one_row_for_the_latest_due_step(frozen_now):
+    meeting = meeting_in(5)
+    invited(meeting, "RU")
+    plan = reminders.reminders_plan()
+    assert [(r.step, r.days_before, r.due_at) for r in plan.planned] == [
+        ("7d", 7, meeting.start - 7 * DAY)
+    ]
+    assert rows() == [("RU", "scheduled", "7d", "queued")]
+
+
+def test_plan_twice_adds_nothing(frozen_now):
+    invited(meeting_in(5), "RU")
+    reminders.reminders_plan()
+    second = reminders.reminders_plan()
+    assert (second.planned, [s.reason for s in second.skipped]) == (
+        [],
+        ["7 days before the deadline: already queued"],
+    )
+    assert rows() == [("RU", "scheduled", "7d", "queued")]
+
+
+def test_plan_moves_to_the_next_step_when_it_comes(frozen_now):
+    invited(meeting_in(5), "RU")
+    reminders.reminders_plan()
+    frozen_now.shift(3 * DAY)  # 2 days before: the 3-day step is due
+    reminders.reminders_plan()
+    assert rows() == [
+        ("RU", "scheduled", "7d", "queued"),
+        ("RU", "scheduled", "3d", "queued"),
+    ]
+
+
+def test_plan_says_why_each_invited_delegation_is_left_alone(frozen_now):
+    live = meeting_in(5)
+    invited(live, "AU", reminders_paused=True)
+    invited(live, "CA", contact_emails="")
+    invited(meeting_in(6, published=False), "CN")
+    invited(meeting_in(7, status=MeetingStatus.CANCELLED), "IN")
+    invited(meeting_in(8, status=MeetingStatus.POSTPONED), "JP")
+    invited(meeting_in(9, confirmation_deadline=TODAY - DAY), "KR")
+    invited(meeting_in(30), "NZ")
+    invited(meeting_in(5), "US", invited_days_ago=0)
+    answered = invited(live, "GB")
+    services.delegation_record_answer(delegation=answered, attendance="confirmed", via="admin")
+    invited(meeting_in(-1), "EU")  # started yesterday: not a candidate at all
+
+    plan = reminders.reminders_plan()
+
+    assert plan.planned == []
+    assert [(s.delegation.participant.code, s.reason) for s in plan.skipped] == [
+        ("AU", "reminders paused"),
+        ("CA", "no contact addresses"),
+        ("US", "nothing due yet; next 3 days before the deadline, on 2026-11-04 03:00 UTC"),
+        ("CN", "meeting not published"),
+        ("IN", "meeting cancelled"),
+        ("JP", "meeting postponed"),
+        ("KR", "confirmation deadline passed"),
+        ("NZ", "nothing due yet; next 21 days before the deadline, on 2026-11-11 03:00 UTC"),
+    ]
+
+
+def test_plan_uses_the_format_schedule_over_the_default(frozen_now):
+    summit = FormatFactory(code="SUMMIT")
+    ReminderSchedule.objects.create(format=summit, days_before="10, 2")
+    invited(meeting_in(5, format=summit), "RU")
+    reminders.reminders_plan()
+    assert rows() == [("RU", "scheduled", "10d", "queued")]
+
+
+def test_plan_falls_back_to_the_built_in_schedule_without_a_default_row(frozen_now):
+    ReminderSchedule.objects.all().delete()
+    invited(meeting_in(5), "RU")
+    reminders.reminders_plan()
+    assert rows() == [("RU", "scheduled", "7d", "queued")]
+
+
+def test_default_schedule_row_is_created_by_the_migration():
+    assert list(ReminderSchedule.objects.values_list("format", "days_before")) == [
+        (None, "21, 14, 7, 3, 1")
+    ]
+
+
+def test_plan_counts_the_deadline_not_the_start(frozen_now):
+    meeting = meeting_in(20, confirmation_deadline=TODAY + 2 * DAY)
+    invited(meeting, "RU")
+    reminders.reminders_plan()
+    assert list(Reminder.objects.values_list("step", "due_at")) == [("3d", TODAY - DAY)]
+
+
+def _plan_queries(count: int) -> int:
+    meeting = meeting_in(5)
+    for n in range(count):
+        invited(meeting, f"Q{chr(65 + n)}")
+    with CaptureQueriesContext(connection) as queries:
+        reminders.reminders_plan()
+    Reminder.objects.all().delete()
+    Delegation.objects.all().delete()
+    return len(queries)
+
+
+def test_plan_query_count_does_not_grow_with_delegations(frozen_now):
+    assert (_plan_queries(1), _plan_queries(20)) == (4, 4)
+
+
+# -- sending ------------------------------------------------------------------------------
+
+
+def _planned(meeting=None, code: str = "RU", **fields) -> Reminder:
+    delegation = invited(meeting or meeting_in(5), code, **fields)
+    reminders.reminders_plan()
+    return Reminder.objects.get(delegation=delegation)
+
+
+def test_send_marks_the_row_sent_with_a_deterministic_message_id(frozen_now):
+    row = _planned()
+    result = reminders.reminder_send(reminder_id=row.pk)
+    row.refresh_from_db()
+    assert (result.outcome, row.status, row.attempts, row.sent_at, row.recipients) == (
+        "sent",
+        "sent",
+        1,
+        TODAY,
+        "desk@ru.mfa.example",
+    )
+    assert [(m.to, m.extra_headers["Message-ID"]) for m in mail.outbox] == [
+        (["desk@ru.mfa.example"], f"<reminder-{row.pk}-7d@127.0.0.1>")
+    ]
+
+
+def test_send_twice_sends_once(frozen_now):
+    row = _planned()
+    reminders.reminder_send(reminder_id=row.pk)
+    again = reminders.reminder_send(reminder_id=row.pk)
+    assert ((again.outcome, again.detail), len(mail.outbox)) == (("busy", "already sent"), 1)
+
+
+def test_send_skips_a_delegation_that_answered_after_planning(frozen_now):
+    row = _planned()
+    services.delegation_record_answer(
+        delegation=row.delegation, attendance=AttendanceStatus.DECLINED, via="api"
+    )
+    result = reminders.reminder_send(reminder_id=row.pk)
+    row.refresh_from_db()
+    assert (result.outcome, row.status, row.skip_reason, mail.outbox) == (
+        "skipped",
+        "skipped",
+        "delegation answered: declined",
+        [],
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (
+            lambda m: services.meeting_cancel(meeting=m, by=None, reason="Typhoon"),
+            "meeting cancelled",
+        ),
+        (lambda m: services.meeting_postpone(meeting=m, by=None), "meeting postponed"),
+        (
+            lambda m: services.meeting_set_published(meeting=m, by=None, published=False),
+            "meeting not published",
+        ),
+    ],
+)
+def test_send_skips_when_the_meeting_closed_after_planning(frozen_now, change, reason):
+    row = _planned()
+    change(row.delegation.meeting)
+    result = reminders.reminder_send(reminder_id=row.pk)
+    assert (result.outcome, result.detail, mail.outbox) == ("skipped", reason, [])
+
+
+def test_send_skips_a_scheduled_reminder_once_paused(frozen_now):
+    row = _planned()
+    services.delegation_set_reminders_paused(delegation=row.delegation, by=None, paused=True)
+    result = reminders.reminder_send(reminder_id=row.pk)
+    assert (result.outcome, result.detail) == ("skipped", "reminders paused")
+
+
+def test_failed_send_is_queued_again_after_a_backoff(frozen_now, settings):
+    settings.EMAIL_BACKEND = "tests.meetings.test_reminders.FailingBackend"
+    row = _planned()
+    result = reminders.reminder_send(reminder_id=row.pk)
+    row.refresh_from_db()
+    assert (result.outcome, result.retry_in) == ("retry", 60)
+    assert (row.status, row.attempts, row.last_error, row.enqueued_at) == (
+        "queued",
+        1,
+        "SMTPServerDisconnected: Connection unexpectedly closed",
+        TODAY + dt.timedelta(seconds=60),
+    )
+
+
+def test_failed_send_gives_up_after_the_last_attempt(frozen_now, settings):
+    settings.EMAIL_BACKEND = "tests.meetings.test_reminders.FailingBackend"
+    settings.REMINDER_MAX_ATTEMPTS = 3
+    row = _planned()
+    outcomes = [reminders.reminder_send(reminder_id=row.pk).outcome for _ in range(4)]
+    row.refresh_from_db()
+    assert outcomes == ["retry", "retry", "failed", "busy"]
+    assert (row.status, row.attempts) == ("failed", 3)
+
+
+def test_retry_delay_doubles_up_to_an_hour():
+    assert [reminders.retry_delay(n) for n in range(1, 9)] == [
+        60,
+        120,
+        240,
+        480,
+        960,
+        1920,
+        3600,
+        3600,
+    ]
+
+
+# -- the mail -----------------------------------------------------------------------------
+
+
+def _yangon_meeting(**fields):
+    venue = VenueFactory(
+        name="MICC II", city="Naypyidaw", country_code="MM", timezone="Asia/Yangon"
+    )
+    start = dt.datetime(2026, 11, 9, 2, 30, tzinfo=dt.UTC)  # 09:00 in Naypyidaw
+    return MeetingFactory(
+        venue=venue,
+        timezone="Asia/Yangon",
+        start=start,
+        end=start + dt.timedelta(hours=8),
+        number=None,
+        **fields,
+    )
+
+
+def test_mail_text_gives_local_time_with_offset_and_the_rsvp_link(frozen_now):
+    host = ParticipantFactory(code="MM", name="Myanmar")
+    meeting = _yangon_meeting(title="ASEAN-Russia SOM", host=host, mode=MeetingMode.IN_PERSON)
+    row = _planned(meeting)
+    reminders.reminder_send(reminder_id=row.pk)
+    token = rsvp_token(row.delegation)
+    assert mail.outbox[0].subject == "Reminder: please confirm your attendance at ASEAN-Russia SOM"
+    assert mail.outbox[0].body == (
+        "To the delegation of Country RU,\n\n"
+        "We have not yet received your delegation's answer for the ASEAN-Russia SOM.\n\n"
+        f"  What:   ASEAN-Russia SOM ({meeting.format.name})\n"
+        "  When:   Monday 9 November 2026, 09:00–17:00 (Naypyidaw time, UTC+6:30)\n"
+        "  Where:  MICC II, Naypyidaw\n"
+        "  Host:   Myanmar\n\n"
+        "Please confirm or decline your attendance by Monday 9 November 2026, 09:00 "
+        "(Naypyidaw time, UTC+6:30), and name the head of your delegation, at:\n\n"
+        f"  http://127.0.0.1:8000/rsvp/{token}/\n\n"
+        "No account is needed. The link is for your delegation only and works until the "
+        "meeting starts; you can change your answer there at any time before then.\n\n"
+        f"The meeting's page: http://127.0.0.1:8000/meetings/{meeting.slug}/\n"
+        "The attached .ics file adds the meeting to your calendar.\n\n"
+        "--\n"
+        "The ASEAN meetings calendar, http://127.0.0.1:8000\n"
+        "This message was sent automatically; replies are not read.\n"
+    )
+
+
+def test_mail_subject_is_one_line_whatever_the_title_holds(frozen_now):
+    meeting = _yangon_meeting(title="Retreat\r\nBcc: victim@example.org\u2028<b>x</b>")
+    row = _planned(meeting)
+    reminders.reminder_send(reminder_id=row.pk)
+    message = email.message_from_bytes(mail.outbox[0].message().as_bytes())
+    assert (mail.outbox[0].subject, message["Bcc"]) == (
+        "Reminder: please confirm your attendance at Retreat Bcc: victim@example.org <b>x</b>",
+        None,
+    )
+
+
+def test_mail_html_escapes_the_title(frozen_now):
+    row = _planned(_yangon_meeting(title="<script>alert(1)</script> SOM"))
+    reminders.reminder_send(reminder_id=row.pk)
+    html, mimetype = mail.outbox[0].alternatives[0]
+    assert mimetype == "text/html"
+    assert "<script>" not in html
+    assert "<strong>&lt;script&gt;alert(1)&lt;/script&gt; SOM</strong>" in html
+
+
+def test_mail_attaches_the_meeting_as_ics(frozen_now):
+    meeting = _yangon_meeting(title="ASEAN-Russia SOM")
+    row = _planned(meeting)
+    reminders.reminder_send(reminder_id=row.pk)
+    [(filename, content, mimetype)] = mail.outbox[0].attachments
+    event = icalendar.Calendar.from_ical(content).walk("VEVENT")[0]
+    assert (filename, mimetype) == (f"{meeting.slug}.ics", "text/calendar")
+    assert (str(event["UID"]), event.decoded("DTSTART"), str(event["SUMMARY"])) == (
+        f"meeting-{meeting.pk}@127.0.0.1",
+        dt.datetime(2026, 11, 9, 9, 0, tzinfo=meeting.tz),
+        "ASEAN-Russia SOM",
+    )
+
+
+def test_all_day_meeting_is_given_as_days():
+    start = dt.datetime(2026, 11, 15, 16, 0, tzinfo=dt.UTC)  # 16 Nov 00:00 in Manila
+    meeting = MeetingFactory(
+        venue=VenueFactory(city="Manila", timezone="Asia/Manila"),
+        timezone="Asia/Manila",
+        start=start,
+        end=start + 3 * DAY,
+        all_day=True,
+    )
+    assert reminders.meeting_when(meeting) == (
+        "Monday 16 November 2026 to Wednesday 18 November 2026, all day (Manila time, UTC+8)"
+    )
+
+
+# -- invitations and staff requests ------------------------------------------------------
+
+
+def test_invite_copies_known_addresses_and_mails_the_invitation_after_commit(
+    frozen_now, eager_celery, django_capture_on_commit_callbacks
+):
+    fmt = FormatFactory(code="SOM", invites_members=False)
+    ru, jp = ParticipantFactory(code="RU"), ParticipantFactory(code="JP")
+    fmt.invited_participants.set([ru, jp])
+    earlier = meeting_in(-100, format=fmt)
+    DelegationFactory(meeting=earlier, participant=ru, contact_emails="asean@ru.mfa.example")
+    meeting = meeting_in(20, format=fmt, title="SOM rehearsal")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        created = services.meeting_invite_participants(meeting=meeting, by=None)
+        assert mail.outbox == []  # nothing leaves before the commit
+
+    assert len(callbacks) == 1
+    assert sorted((d.participant.code, d.contact_emails) for d in created) == [
+        ("JP", ""),
+        ("RU", "asean@ru.mfa.example"),
+    ]
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (
+            ["asean@ru.mfa.example"],
+            "Invitation: please confirm your attendance at SOM rehearsal",
+        )
+    ]
+    assert rows() == [("RU", "invitation", "invitation", "sent")]
+
+
+def test_invitation_step_means_no_reminder_for_steps_already_passed(frozen_now):
+    # Invited today, 10 days before: the 21- and 14-day steps are not sent afterwards.
+    invited(meeting_in(10), "RU", invited_days_ago=0)
+    assert reminders.reminders_plan().planned == []
+
+
+def test_send_now_sends_the_invitation_first_then_reminders(
+    frozen_now, eager_celery, django_capture_on_commit_callbacks, superuser
+):
+    delegation = invited(meeting_in(20), "RU")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.delegation_send_reminder_now(delegation=delegation, by=superuser)
+    frozen_now.shift(dt.timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        second = services.delegation_send_reminder_now(delegation=delegation, by=superuser)
+    assert [(r.kind, r.step, r.requested_by) for r in (first, second)] == [
+        (ReminderKind.INVITATION, "invitation", superuser),
+        (ReminderKind.MANUAL, "manual-202611020301", superuser),
+    ]
+    assert [m.subject.split(":")[0] for m in mail.outbox] == ["Invitation", "Reminder"]
+
+
+def test_send_now_twice_in_a_minute_queues_one_mail(
+    frozen_now, eager_celery, django_capture_on_commit_callbacks
+):
+    delegation = invited(meeting_in(20), "RU")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delegation_send_reminder_now(delegation=delegation, by=None)
+        services.delegation_send_reminder_now(delegation=delegation, by=None)
+    assert (Reminder.objects.count(), len(mail.outbox)) == (1, 1)
+
+
+def test_send_now_goes_out_even_when_scheduled_reminders_are_paused(
+    frozen_now, eager_celery, django_capture_on_commit_callbacks
+):
+    delegation = invited(meeting_in(20), "RU", reminders_paused=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delegation_send_reminder_now(delegation=delegation, by=None)
+    assert rows() == [("RU", "invitation", "invitation", "sent")]
+
+
+# -- the sweeper --------------------------------------------------------------------------
+
+
+def _row(status: str, **fields) -> Reminder:
+    delegation = invited(meeting_in(5), fields.pop("code"))
+    return Reminder.objects.create(
+        delegation=delegation,
+        kind=ReminderKind.SCHEDULED,
+        step="7d",
+        days_before=7,
+        due_at=TODAY - 2 * DAY,
+        status=status,
+        **fields,
+    )
+
+
+def test_sweep_requeues_rows_stuck_in_flight_and_the_worker_sends_them(
+    frozen_now, eager_celery, django_capture_on_commit_callbacks
+):
+    lost = _row("sending", code="RU", claimed_at=TODAY - dt.timedelta(minutes=11), attempts=1)
+    busy = _row("sending", code="JP", claimed_at=TODAY - dt.timedelta(minutes=1), attempts=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        found = reminders.reminders_sweep()
+    assert found == {"requeued": [lost.pk], "republished": [], "failed": []}
+    assert list(Reminder.objects.order_by("pk").values_list("pk", "status", "attempts")) == [
+        (lost.pk, "sent", 2),
+        (busy.pk, "sending", 1),
+    ]
+    assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [lost.message_id]
+
+
+def test_sweep_hands_over_again_rows_whose_message_was_lost(frozen_now):
+    old = _row("queued", code="RU", enqueued_at=TODAY - dt.timedelta(minutes=16))
+    never = _row("queued", code="CN", enqueued_at=None)
+    _row("queued", code="JP", enqueued_at=TODAY - dt.timedelta(minutes=1))
+    found = reminders.reminders_sweep()
+    assert found == {"requeued": [], "republished": [old.pk, never.pk], "failed": []}
+
+
+def test_sweep_gives_up_on_a_row_that_keeps_losing_its_worker(frozen_now, settings):
+    settings.REMINDER_MAX_ATTEMPTS = 2
+    row = _row("sending", code="RU", claimed_at=TODAY - dt.timedelta(hours=1), attempts=2)
+    found = reminders.reminders_sweep()
+    row.refresh_from_db()
+    assert found == {"requeued": [], "republished": [], "failed": [row.pk]}
+    assert (row.status, row.last_error) == (
+        "failed",
+        "No result 600 s after sending began (worker lost); gave up.",
+    )
+
+
+def test_requeue_gives_failed_rows_another_go(frozen_now):
+    row = _row("failed", code="RU", attempts=5, last_error="SMTPServerDisconnected")
+    assert reminders.reminders_requeue(reminders=[row]) == 1
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == ("queued", 0, "")
+
+
+# -- one pass, as the command runs it -----------------------------------------------------
+
+
+def test_send_reminders_command_prints_what_it_sent_and_skipped(frozen_now, capsys):
+    meeting = meeting_in(5, title="SOM rehearsal")
+    invited(meeting, "RU", contact_emails="a@ru.mfa.example\nb@ru.mfa.example")
+    invited(meeting, "JP", reminders_paused=True)
+    invited(meeting_in(6, status=MeetingStatus.CANCELLED, title="Cancelled SOM"), "CN")
+
+    call_command("send_reminders")
+    first = capsys.readouterr().out
+    call_command("send_reminders")
+    second = capsys.readouterr().out
+
+    assert first == (
+        "sent: Country RU at SOM rehearsal (7 days before the deadline) to "
+        "a@ru.mfa.example, b@ru.mfa.example\n"
+        "skipped: Country JP at SOM rehearsal - reminders paused\n"
+        "skipped: Country CN at Cancelled SOM - meeting cancelled\n"
+        "1 sent, 0 queued not sent, 2 delegations skipped.\n"
+    )
+    assert second == (
+        "skipped: Country JP at SOM rehearsal - reminders paused\n"
+        "skipped: Country RU at SOM rehearsal - 7 days before the deadline: already sent\n"
+        "skipped: Country CN at Cancelled SOM - meeting cancelled\n"
+        "0 sent, 0 queued not sent, 3 delegations skipped.\n"
+    )
+    assert [m.to for m in mail.outbox] == [["a@ru.mfa.example", "b@ru.mfa.example"]]
+
+
+def test_send_reminders_command_sends_rows_left_queued_and_says_why_others_are_not(
+    frozen_now, capsys
+):
+    row = _planned(code="RU")
+    services.delegation_record_answer(delegation=row.delegation, attendance="confirmed", via="api")
+    other = _planned(code="JP")
+    call_command("send_reminders")
+    assert capsys.readouterr().out == (
+        f"skipped: Country RU at {row.delegation.meeting.title} (7 days before the deadline) "
+        "- delegation answered: confirmed\n"
+        f"sent: Country JP at {other.delegation.meeting.title} (7 days before the deadline) "
+        "to desk@jp.mfa.example\n"
+        f"skipped: Country JP at {other.delegation.meeting.title} - 7 days before the deadline: "
+        "already queued\n"
+        "1 sent, 1 queued not sent, 1 delegations skipped.\n"
+    )
+
+
+def test_demo_reminders_go_to_the_sample_meetings_only(demo):
+    report = reminders.reminders_pass(send=True)
+    sent = sorted({r.reminder.delegation.meeting.slug for r in report.results})
+    assert (sent, {r.outcome for r in report.results}) == (
+        ["sample-arf-ism", "sample-eas-som", "sample-som"],
+        {"sent"},
+    )
+    assert len(mail.outbox) == len(report.results) == 51

@@ -1,0 +1,146 @@
+"""Celery tasks, run in-process (eager): the beat schedule, retries, the pass and the sweeper.
+
+The same tasks on a real worker and broker: test_tasks_worker.py.
+"""
+
+import datetime as dt
+import smtplib
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+
+from aseancal.celery import app as celery_app
+from meetings import tasks
+from meetings.models import Reminder
+from tests.conftest import TODAY
+from tests.factories import DelegationFactory, MeetingFactory, ParticipantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class FlakyBackend(LocmemBackend):
+    """A mail server that drops the first connection of each test, then accepts."""
+
+    failures = 0
+
+    def send_messages(self, messages):
+        if FlakyBackend.failures > 0:
+            FlakyBackend.failures -= 1
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run in this process when enqueued; a retry runs again at once."""
+    before = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
+    celery_app.conf.task_always_eager = True
+    # Propagating would raise Retry here instead of running the retry.
+    celery_app.conf.task_eager_propagates = False
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
+
+
+@pytest.fixture
+def due(frozen_now):
+    """A delegation due its 7-day reminder now."""
+    start = TODAY + dt.timedelta(days=5)
+    return DelegationFactory(
+        meeting=MeetingFactory(start=start, end=start + dt.timedelta(hours=3)),
+        participant=ParticipantFactory(code="RU", name="Russia"),
+        invited_at=TODAY - dt.timedelta(days=30),
+        contact_emails="asean@ru.mfa.example",
+    )
+
+
+def test_beat_schedule_names_registered_tasks():
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert scheduled == {"meetings.tasks.reminders_pass", "meetings.tasks.reminders_sweep"}
+    assert scheduled <= set(celery_app.tasks)
+
+
+def test_send_task_is_acknowledged_late_so_a_lost_worker_gives_it_back():
+    task = celery_app.tasks["meetings.tasks.send_reminder"]
+    assert (task.acks_late, task.reject_on_worker_lost) == (True, True)
+
+
+def test_pass_task_plans_and_hands_the_rows_to_the_workers(
+    due, eager_celery, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = tasks.reminders_pass.delay().get()
+    assert counts == {"planned": 1, "enqueued": 1}
+    assert (
+        list(Reminder.objects.values_list("step", "status", "enqueued_at")),
+        [m.to for m in mail.outbox],
+    ) == ([("7d", "sent", TODAY)], [["asean@ru.mfa.example"]])
+
+
+def test_pass_task_twice_sends_once(due, eager_celery, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.reminders_pass.delay()
+        second = tasks.reminders_pass.delay().get()
+    assert (second, len(mail.outbox)) == ({"planned": 0, "enqueued": 0}, 1)
+
+
+def test_send_task_retries_a_mail_server_failure_then_sends(
+    due, eager_celery, django_capture_on_commit_callbacks, settings
+):
+    settings.EMAIL_BACKEND = "tests.meetings.test_tasks.FlakyBackend"
+    FlakyBackend.failures = 2
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.reminders_pass.delay()
+    row = Reminder.objects.get()
+    assert (row.status, row.attempts, row.last_error, len(mail.outbox)) == ("sent", 3, "", 1)
+
+
+def test_send_task_gives_up_after_the_last_attempt(
+    due, eager_celery, django_capture_on_commit_callbacks, settings
+):
+    settings.EMAIL_BACKEND = "tests.meetings.test_tasks.FlakyBackend"
+    FlakyBackend.failures = 100
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.reminders_pass.delay()
+    row = Reminder.objects.get()
+    FlakyBackend.failures = 0
+    assert (row.status, row.attempts, row.last_error, mail.outbox) == (
+        "failed",
+        5,
+        "SMTPServerDisconnected: Connection unexpectedly closed",
+        [],
+    )
+
+
+def test_send_task_for_a_row_already_sent_does_nothing(due, eager_celery):
+    row = Reminder.objects.create(
+        delegation=due,
+        kind="scheduled",
+        step="7d",
+        days_before=7,
+        due_at=TODAY,
+        status="sent",
+        sent_at=TODAY,
+    )
+    assert (tasks.send_reminder.delay(row.pk).get(), mail.outbox) == ("busy", [])
+
+
+def test_sweep_task_requeues_a_row_whose_worker_was_lost(
+    due, eager_celery, django_capture_on_commit_callbacks
+):
+    row = Reminder.objects.create(
+        delegation=due,
+        kind="scheduled",
+        step="7d",
+        days_before=7,
+        due_at=TODAY,
+        status="sending",
+        attempts=1,
+        claimed_at=TODAY - dt.timedelta(hours=1),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        found = tasks.reminders_sweep.delay().get()
+    row.refresh_from_db()
+    assert found == {"requeued": [row.pk], "republished": [], "failed": []}
+    assert (row.status, row.attempts, len(mail.outbox)) == ("sent", 2, 1)
