@@ -118,6 +118,8 @@ class DelegationInline(admin.TabularInline):
                 ),
                 reminders_last_sent=Max("reminders__sent_at"),
             )
+            # Grouping drops the model's default ordering; keep the page's order.
+            .order_by(*Delegation._meta.ordering)
         )
 
     @admin.display(description="mails sent")

@@ -239,6 +239,20 @@ def _who(by: AbstractBaseUser | None) -> AbstractBaseUser | None:
     return by if by is not None and getattr(by, "is_authenticated", False) else None
 
 
+def known_contacts(*, participant_ids: Iterable[int]) -> dict[int, str]:
+    """Each participant's contact addresses on its latest delegation that had some."""
+    rows = (
+        Delegation.objects.filter(participant_id__in=list(participant_ids))
+        .exclude(contact_emails="")
+        .order_by("participant_id", "-meeting__start", "-pk")
+        .values_list("participant_id", "contact_emails")
+    )
+    found: dict[int, str] = {}
+    for participant_id, addresses in rows:
+        found.setdefault(participant_id, addresses)
+    return found
+
+
 def invitations_queue(
     *,
     delegations: Iterable[Delegation],
@@ -623,17 +637,3 @@ def reminder_email(reminder: Reminder) -> EmailMultiAlternatives:
     )
     message.attach(f"{meeting.slug}.ics", meeting_ics(meeting).decode(), "text/calendar")
     return message
-
-
-def known_contacts(*, participant_ids: Iterable[int]) -> dict[int, str]:
-    """Each participant's contact addresses on its latest delegation that had some."""
-    rows = (
-        Delegation.objects.filter(participant_id__in=list(participant_ids))
-        .exclude(contact_emails="")
-        .order_by("participant_id", "-meeting__start", "-pk")
-        .values_list("participant_id", "contact_emails")
-    )
-    found: dict[int, str] = {}
-    for participant_id, addresses in rows:
-        found.setdefault(participant_id, addresses)
-    return found

@@ -104,7 +104,7 @@ def pick_targets(env: dict[str, str]) -> dict[str, str]:
         "first_day__gte=timezone.localdate()).order_by('first_day').first()\n"
         "print(days[0], days[-1], m.slug, m.pk)\n"
     )
-    first, last, slug, pk = manage(env, "shell", "-c", script).split()
+    first, last, slug, pk = manage(env, "shell", "-c", script).splitlines()[-1].split()
     return {"from": first, "to": last, "slug": slug, "pk": pk}
 
 
@@ -169,7 +169,7 @@ def main() -> None:
             "from meetings.models import Meeting; "
             "print(Meeting.objects.filter(slug__startswith='gen-').count())"
         ),
-    ).strip()
+    ).splitlines()[-1]
     if count != str(args.meetings):
         manage(env, "generate_calendar", "--meetings", str(args.meetings))
     print(

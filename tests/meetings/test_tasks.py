@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from kombu import pools as kombu_pools
 
 from aseancal.celery import app as celery_app
 from meetings import tasks
@@ -144,3 +145,31 @@ def test_sweep_task_requeues_a_row_whose_worker_was_lost(
     row.refresh_from_db()
     assert found == {"requeued": [row.pk], "republished": [], "failed": []}
     assert (row.status, row.attempts, len(mail.outbox)) == ("sent", 2, 1)
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    """This process publishes to a Redis port nothing listens on."""
+    url = "redis://127.0.0.1:1/0"
+    monkeypatch.setenv("CELERY_BROKER_URL", url)  # Celery reads it before its settings
+    monkeypatch.setattr(celery_app.conf, "broker_url", url)
+    kombu_pools.reset()
+    monkeypatch.setattr(celery_app, "_pool", None)
+    monkeypatch.delitem(celery_app.__dict__, "amqp", raising=False)
+    yield
+    kombu_pools.reset()
+
+
+def test_broker_down_at_commit_keeps_the_rows_for_the_sweeper(
+    due, broker_down, django_capture_on_commit_callbacks, caplog
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.reminders_pass()  # as beat would run it in a worker
+    assert list(Reminder.objects.values_list("step", "status", "enqueued_at")) == [
+        ("7d", "queued", TODAY)
+    ]
+    # Logged, not raised: the caller's commit stands and the sweeper offers the row again.
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        "Error calling publish_on_commit.<locals>.publish_reminders in on_commit() "
+        "(Error 111 connecting to 127.0.0.1:1. Connection refused.)."
+    ]
