@@ -7,7 +7,9 @@ COPY requirements/base.lock requirements/base.lock
 RUN pip install --no-cache-dir --require-hashes -r requirements/base.lock
 
 COPY . .
-RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \
+# Production settings refuse a weak key, so collectstatic gets a random throw-away one.
+RUN DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=localhost \
+    DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     python manage.py collectstatic --no-input \
  && useradd --system --home /app aseancal && mkdir -p /app/var && chown aseancal /app/var
 USER aseancal

@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # Development defaults; production sets its own environment.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: install run test lint format migrations bench clean
+.PHONY: install run test smoke audit lint format migrations bench clean
 
 $(STAMP): $(LOCK)
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 1; }
@@ -42,6 +42,16 @@ format: install
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# What docker-compose.yml runs, with production settings, on the PostgreSQL and Redis
+# servers of DATABASE_URL and CELERY_BROKER_URL (loopback by default): scripts/smoke-prod.
+smoke: install
+	BIN=$(BIN) scripts/smoke-prod
+
+# bandit on the code and pip-audit on requirements/base.lock; fails on findings only
+# (an unreachable vulnerability service is reported, not failed): scripts/audit.
+audit: install
+	$(BIN)/python scripts/audit
 
 # Needs wrk (and nginx for the proxy rows) from Debian; installed here when missing.
 bench: install

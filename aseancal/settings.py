@@ -5,6 +5,9 @@ Development defaults need no server: SQLite under var/, an embedded
 DATABASE_URL, CELERY_BROKER_URL, DJANGO_SECRET_KEY and the rest.
 """
 
+import base64
+import datetime as dt
+import hashlib
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,6 +15,12 @@ from urllib.parse import urlsplit
 import dj_database_url
 import dj_email_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_HASHES
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,14 +41,30 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
+DEVELOPMENT_SECRET_KEY = "development-only-insecure-key"  # noqa: S105  # nosec B105: DEBUG only
+
+
+def secret_key_weakness(key: str) -> str:
+    """Why a key is unfit for production ("" if it is fine): Django's deploy check's bar."""
+    if not key:
+        return "is not set"
+    if key == DEVELOPMENT_SECRET_KEY or key.startswith(SECRET_KEY_INSECURE_PREFIX):
+        return "is a development key"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"is shorter than {SECRET_KEY_MIN_LENGTH} characters"
+    if len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return f"has fewer than {SECRET_KEY_MIN_UNIQUE_CHARACTERS} different characters"
+    return ""
+
+
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Set it (production) or set DJANGO_DEBUG=1 "
-            "for a development server with a throw-away key."
-        )
-    SECRET_KEY = "development-only-insecure-key"  # noqa: S105 (DEBUG only)
+if not DEBUG and (_weakness := secret_key_weakness(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY {_weakness}. Set a random one of 50 characters or more "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), or set "
+        "DJANGO_DEBUG=1 for a development server with a throw-away key."
+    )
+SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
 
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_DOMAIN = urlsplit(SITE_URL).hostname or "localhost"
@@ -54,7 +79,8 @@ for _host in (SITE_DOMAIN, "127.0.0.1", "localhost"):
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", SITE_URL)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin with its site replaced by aseancal.admin_site (optional TOTP at login).
+    "aseancal.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -67,19 +93,27 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "meetings",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "aseancal.csp.PolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "aseancal.urls"
@@ -115,8 +149,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Short queries only: PostgreSQL's JIT compiler can spend more compiling a feed's
+    # query than running it (60 ms of 100, measured with `make bench`).
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Argon2 for new and changed passwords; older hashes still verify and are upgraded at login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -198,17 +250,19 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# REMINDER_PASS_SECONDS runs both passes every so many seconds instead (the smoke test).
+_REMINDER_PASS_SECONDS = int(os.environ.get("REMINDER_PASS_SECONDS", "0"))
 CELERY_BEAT_SCHEDULE = {
     # Passes are idempotent; one left waiting behind a stopped worker is dropped, not
     # replayed, so a worker back after a day runs one pass, not ninety-six.
     "plan-and-send-reminders": {
         "task": "meetings.tasks.reminders_pass",
-        "schedule": crontab(minute="*/15"),
+        "schedule": _REMINDER_PASS_SECONDS or crontab(minute="*/15"),
         "options": {"expires": 14 * 60},
     },
     "sweep-reminders": {
         "task": "meetings.tasks.reminders_sweep",
-        "schedule": crontab(minute="*/5"),
+        "schedule": _REMINDER_PASS_SECONDS or crontab(minute="*/5"),
         "options": {"expires": 4 * 60},
     },
 }
@@ -221,7 +275,7 @@ REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "meetings.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
@@ -269,6 +323,9 @@ FEED_CANCELLED_RETENTION_DAYS = int(os.environ.get("FEED_CANCELLED_RETENTION_DAY
 FEED_MAX_AGE = int(os.environ.get("FEED_MAX_AGE", "300"))
 # Google drops feeds over about 1 MB; the default window gives up past meetings to stay below.
 FEED_MAX_BYTES = int(os.environ.get("FEED_MAX_BYTES", "900000"))
+# Each worker keeps finished public pages, API reads and feeds in memory, checked against
+# the calendar version on every request (meetings/response_cache.py); this bounds it.
+RESPONSE_CACHE_MAX_BYTES = int(os.environ.get("RESPONSE_CACHE_MB", "64")) * 1024 * 1024
 # Feeds cache each meeting's serialised VEVENT under a hash of its content, and each
 # finished feed under its query and a stamp that moves on every save (meetings.feeds).
 # Per process by default; FEED_CACHE_URL (redis://...) shares them between workers.
@@ -297,8 +354,7 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # About 1 KB each.
     FEED_CACHE_ALIAS: _feed_cache("feeds", max_entries=20000, timeout=7 * 24 * 3600),
-    # Up to about 1 MB each; the hour bounds how long a write that bypasses the ORM's
-    # save() and delete() (a raw UPDATE) can go unseen.
+    # Up to about 1 MB each, keyed by the calendar version (which any write moves).
     FEED_DOCUMENT_CACHE_ALIAS: _feed_cache("feed_documents", max_entries=64, timeout=3600),
 }
 
@@ -322,4 +378,58 @@ if not DEBUG:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_AGE = 60 * 60 * 8
+
+# Staff sessions: at most SESSION_COOKIE_AGE (8 h, a working day) after login, and over
+# when the browser closes. The server-side expiry is what counts; the cookie only follows.
+SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_COOKIE_AGE", str(60 * 60 * 8)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Content-Security-Policy (django-csp 4, through aseancal.csp): everything from this origin
+# and no inline script anywhere (Swagger UI at /api/v1/docs/ loads its set-up as a script
+# file: the split view). No inline style either, but for the exact attributes hashed here
+# and on the API's HTML pages (browsable API, Swagger UI), whose templates write them.
+INLINE_STYLE_ATTRIBUTES = [
+    "border-top: 0",  # django-simple-history's paginator on the admin's history pages
+    # templates/500.html, self-contained so that it renders whatever else is broken
+    "font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem;",
+]
+
+
+def style_hash(css: str) -> str:
+    """The CSP source allowing one exact inline style (attributes need 'unsafe-hashes')."""
+    return f"'sha256-{base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()}'"
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_HASHES, *map(style_hash, INLINE_STYLE_ATTRIBUTES)],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Login lock-out (django-axes): 5 failures for one username from one address lock that
+# pair out for AXES_COOLOFF_MINUTES; other addresses and other usernames are unaffected.
+# `manage.py axes_reset` lifts every lock-out.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "aseancal.admin_site.locked_out"  # a 403 page in the admin's look
+# The client address: the socket's, or with DJANGO_PROXY_COUNT=N reverse proxies in front,
+# the address the outermost of them saw (X-Forwarded-For is trusted no further than that).
+AXES_CLIENT_IP_CALLABLE = "aseancal.client_ip.client_ip"
+PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
+
+# TOTP second factor (django-otp): the issuer shown in authenticator apps; device secrets
+# are shown only while a device awaits confirmation (aseancal.staff_devices).
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", f"aseancal ({SITE_DOMAIN})")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True

@@ -12,6 +12,9 @@ urlpatterns = [
     path("", include("meetings.urls")),
 ]
 
+# A database briefly away (restart, fail-over) answers 503 with Retry-After, not 500.
+handler500 = "aseancal.errors.server_error"
+
 if os.environ.get("ASEANCAL_BENCH") == "1":
     from . import bench
 

@@ -9,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from meetings import admin_import, reminders, selectors, services
 from meetings.enums import AnswerChannel
-from meetings.forms import DelegationAdminForm, MeetingAdminForm
+from meetings.forms import DelegationAdminForm, MeetingAdminForm, VenueAdminForm
 from meetings.models import (
     Chairmanship,
     CoordinatorTerm,
@@ -55,6 +55,7 @@ class FormatAdmin(SimpleHistoryAdmin):
 
 @admin.register(Venue)
 class VenueAdmin(SimpleHistoryAdmin):
+    form = VenueAdminForm
     list_display = ["name", "city", "country_code", "timezone"]
     list_filter = ["country_code", "timezone"]
     search_fields = ["name", "name_local", "city"]

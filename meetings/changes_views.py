@@ -1,11 +1,13 @@
 """What changed, for journalists: the /changes/ page and its Atom feed, with the shared filters."""
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
@@ -13,12 +15,17 @@ from meetings import selectors
 from meetings.changes import ChangeEntry, public_changes
 from meetings.enums import MeetingStatus
 from meetings.filters import InvalidFilter, MeetingFilter, filtered_meetings
+from meetings.ical import clean_text
+from meetings.response_cache import cached_page
 
 PAGE_SIZE = 50
 # Older changes stay on each meeting's page; the list is for what is recent.
 MAX_PAGES = 20
 FEED_ENTRIES = 50
 FILTER_PARAMS = tuple(MeetingFilter.base_filters)
+# What XML 1.0 cannot carry. Titles and notes may hold any of it (pasted text, raw API
+# writes): Django refuses C0 controls with an exception and writes the rest unreadably.
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _filters(query: QueryDict) -> QueryDict:
@@ -47,6 +54,7 @@ def _with_query(path: str, params: QueryDict) -> str:
     return f"{path}?{params.urlencode()}" if params else path
 
 
+@cached_page
 def changes(request: HttpRequest) -> HttpResponse:
     """Recent public changes (reschedulings, cancellations, answers), latest first."""
     params = _filters(request.GET)
@@ -96,7 +104,6 @@ class ChangesFeed(Feed):
         "for ASEAN meetings. Times are the venue's local time."
     )
     author_name = "aseancal"
-    description_template = "meetings/includes/change_entry.html"
 
     def __call__(self, request, *args, **kwargs):
         try:
@@ -121,7 +128,11 @@ class ChangesFeed(Feed):
         return query.entries
 
     def item_title(self, entry: ChangeEntry) -> str:
-        return entry.title
+        return NOT_XML.sub("", clean_text(entry.title))
+
+    def item_description(self, entry: ChangeEntry) -> str:
+        html = render_to_string("meetings/includes/change_entry.html", {"obj": entry})
+        return NOT_XML.sub("", html)
 
     def item_link(self, entry: ChangeEntry) -> str:
         return entry.url

@@ -6,7 +6,8 @@ Two caches make a feed cheap without ever serving it stale:
   the changed meetings are rebuilt;
 - each feed's finished document (bytes, ETag, Last-Modified) under its query, the
   day (the window moves daily) and `selectors.calendar_stamp()`, which moves on
-  any save or delete; a request for unchanged data is then one small query.
+  any write; a request for unchanged data is then one small query. The worker's
+  memory (response_cache.memory) holds the documents it served last.
 
 Only If-None-Match yields a 304. A meeting leaving the feed (unpublished, past the
 window) or a renamed venue changes the bytes without any date in them moving, so
@@ -20,12 +21,14 @@ from dataclasses import dataclass
 import icalendar
 from django.conf import settings
 from django.core.cache import caches
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.http import http_date, parse_etags
 from django.views.decorators.http import require_safe
 
-from meetings import ical, selectors
+from meetings import ical, response_cache, selectors
 from meetings.enums import MeetingStatus
 from meetings.filters import InvalidFilter, filtered_meetings
 
@@ -106,19 +109,59 @@ def _vevents(entries: list[ical.MeetingEntry]) -> list[bytes]:
     return [found.get(key) or built[key] for key in keys]
 
 
+# Each meeting's entry and VEVENT bytes by the hash of its rows (selectors.feed_fingerprints),
+# in this worker's memory: what a feed rebuilt after a change takes unchanged.
+_by_fingerprint = response_cache.LocalLRU(settings.RESPONSE_CACHE_MAX_BYTES)
+
+
+@receiver(setting_changed)
+def _forget_events(**kwargs) -> None:
+    _by_fingerprint.clear()  # SITE_URL and the like are in the bytes
+
+
+def feed_parts(meetings) -> tuple[list[ical.MeetingEntry], list[bytes]]:
+    """The entries of `meetings` and their VEVENT bytes, in order.
+
+    Reads in full only the meetings whose rows changed since this worker last saw them,
+    where the database can say which (PostgreSQL); everything elsewhere.
+    """
+    with selectors.one_snapshot(meetings.db):
+        prints = selectors.feed_fingerprints(meetings)
+        if prints is None:
+            entries = selectors.feed_entries(meetings)
+            return entries, _vevents(entries)
+        found = {key[0]: _by_fingerprint.get(key) for key in prints}
+        missing = [pk for pk, part in found.items() if part is None]
+        if missing:
+            # Past half, one read of all is cheaper than a long list of keys.
+            wanted = meetings if 2 * len(missing) > len(prints) else meetings.filter(pk__in=missing)
+            entries = selectors.feed_entries(wanted)
+    if missing:
+        keys = {key[0]: key for key in prints}
+        for entry, body in zip(entries, _vevents(entries), strict=True):
+            part = found[entry.pk] = (entry, body)
+            size = len(body) + 2 * len(repr(entry))  # the bytes, and about the tuple
+            _by_fingerprint.put(keys[entry.pk], part, size)
+    parts = [found[key[0]] for key in prints]
+    return [entry for entry, _ in parts], [body for _, body in parts]
+
+
 def calendar_document(
     entries: list[ical.MeetingEntry],
     *,
     name: str,
     description: str = "",
     trim_ended_before: dt.date | None = None,
+    events: list[bytes] | None = None,
 ) -> Document:
     """The calendar of `entries` with its ETag (a hash of the bytes) and Last-Modified.
 
     With `trim_ended_before`, meetings that ended before that day are left out, oldest
     first, as far as needed to keep the calendar within settings.FEED_MAX_BYTES.
+    `events` are the entries' VEVENT bytes where the caller has them (feed_parts).
     """
-    events = _vevents(entries)
+    if events is None:
+        events = _vevents(entries)
 
     def shell(kept: list[ical.MeetingEntry]) -> icalendar.Calendar:
         return ical.calendar_shell(
@@ -185,14 +228,21 @@ def feed_document(params, *, today: dt.date) -> Document:
             stamp,
         )
     )
-    documents = caches[settings.FEED_DOCUMENT_CACHE_ALIAS]
+    # This worker's memory first (no copy, no unpickling), then the configured cache.
     # A cached document also proves the query valid: what the filter checks codes
     # against (formats, participants) is in the stamp.
+    local_key = key.encode()
+    document = response_cache.memory.get(local_key)
+    if document is not None:
+        return document
+    documents = caches[settings.FEED_DOCUMENT_CACHE_ALIAS]
     document = documents.get(key)
     if document is None:
         meetings = filtered_meetings(params, selectors.feed_meetings(**window))
+        entries, events = feed_parts(meetings)
         document = calendar_document(
-            selectors.feed_entries(meetings),
+            entries,
+            events=events,
             name=feed_name(params),
             description=FEED_DESCRIPTION.format(site=settings.SITE_URL),
             # Google drops feeds over about 1 MB: the default window gives up past
@@ -200,8 +250,10 @@ def feed_document(params, *, today: dt.date) -> Document:
             trim_ended_before=today if window["ended_since"] else None,
         )
         # A save between the two stamps may or may not be in the bytes: keep them uncached.
-        if selectors.calendar_stamp() == stamp:
-            documents.set(key, document)
+        if selectors.calendar_stamp() != stamp:
+            return document
+        documents.set(key, document)
+    response_cache.memory.put(local_key, document, len(document.body) + 512)
     return document
 
 

@@ -7,9 +7,9 @@ from django import forms
 from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
 
-from meetings.models import Delegation, Meeting
+from meetings.models import Delegation, Meeting, Venue
 from meetings.services import ConcurrentEditError, check_revision
-from meetings.validators import localize, sanitize_rich_text
+from meetings.validators import localize, sanitize_rich_text, validate_calendar_year
 
 TIMEZONE_CHOICES = [("", "The venue's zone")] + [
     (name, name) for name in sorted(zoneinfo.available_timezones())
@@ -48,14 +48,18 @@ class MeetingAdminForm(RevisionCheckedForm):
         required=False,
         help_text="IANA zone of the times below; left empty, the venue's zone.",
     )
-    start_date = forms.DateField(label="First day", widget=widgets.AdminDateWidget)
+    start_date = forms.DateField(
+        label="First day", widget=widgets.AdminDateWidget, validators=[validate_calendar_year]
+    )
     start_time = forms.TimeField(
         label="Start time",
         required=False,
         widget=widgets.AdminTimeWidget,
         help_text="Local time at the venue. Leave empty for an all-day meeting.",
     )
-    end_date = forms.DateField(label="Last day", widget=widgets.AdminDateWidget)
+    end_date = forms.DateField(
+        label="Last day", widget=widgets.AdminDateWidget, validators=[validate_calendar_year]
+    )
     end_time = forms.TimeField(
         label="End time",
         required=False,
@@ -96,6 +100,12 @@ class MeetingAdminForm(RevisionCheckedForm):
 
     def clean_description(self) -> str:
         return sanitize_rich_text(self.cleaned_data.get("description", ""))
+
+    def clean_confirmation_deadline(self) -> dt.datetime | None:
+        deadline = self.cleaned_data.get("confirmation_deadline")
+        if deadline is not None:
+            validate_calendar_year(deadline)
+        return deadline
 
     def clean(self):
         cleaned = super().clean()
@@ -161,3 +171,38 @@ class DelegationAdminForm(RevisionCheckedForm):
             "contact_emails": forms.Textarea(attrs={"rows": 2, "cols": 30}),
             "notes": forms.Textarea(attrs={"rows": 2, "cols": 30}),
         }
+
+
+class VenueAdminForm(forms.ModelForm):
+    """The database's range checks on a venue's position, made on each field so that a
+    refusal names the field rather than the constraint."""
+
+    latitude = forms.DecimalField(
+        label="Latitude",
+        max_digits=9,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
+        required=False,
+    )
+    longitude = forms.DecimalField(
+        label="Longitude",
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        required=False,
+    )
+
+    class Meta:
+        model = Venue
+        fields = [
+            "name",
+            "name_local",
+            "city",
+            "country_code",
+            "address",
+            "timezone",
+            "latitude",
+            "longitude",
+        ]

@@ -41,7 +41,7 @@ from meetings.enums import AttendanceStatus, MeetingMode, MeetingStatus
 
 PRODID = "-//aseancal//ASEAN meetings calendar//EN"
 # Raise when the bytes built from the same entry change, so cached VEVENTs are rebuilt.
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"
 REFRESH_INTERVAL = dt.timedelta(hours=6)
 # Google drops feeds over about 1 MB: a VEVENT stays near 1 KB even for a full ARF.
 DESCRIPTION_TEXT_LIMIT = 400
@@ -168,6 +168,17 @@ class MeetingEntry(NamedTuple):
     def uses_tzid(self) -> str | None:
         """The zone its DTSTART/DTEND name with TZID, if any."""
         return None if self.all_day or self.timezone in UTC_ZONES else self.timezone
+
+
+class Text(icalendar.vText):
+    """TEXT escaped as RFC 5545 says and no more: icalendar's vText also takes a literal
+    backslash-N in the value for an escaped line break, so a title holding one would
+    reach calendars broken in two."""
+
+    def to_ical(self) -> bytes:
+        text = str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+        text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+        return text.encode(self.encoding)
 
 
 def _resolve(obj, path: str):
@@ -309,14 +320,14 @@ def meeting_event(entry: MeetingEntry) -> icalendar.Event:
         zone = zoneinfo.ZoneInfo(entry.timezone)
         event.add("dtstart", entry.start.astimezone(zone))
         event.add("dtend", entry.end.astimezone(zone))
-    event.add("summary", SUMMARY_PREFIX.get(status, "") + clean_text(entry.title))
+    event.add("summary", Text(SUMMARY_PREFIX.get(status, "") + clean_text(entry.title)))
     location = _location(entry)
     if location:
-        event.add("location", location)
+        event.add("location", Text(location))
     if entry.latitude is not None and entry.longitude is not None:
         event.add("geo", (float(entry.latitude), float(entry.longitude)))
     event.add("url", url)
-    event.add("description", _description(entry, url))
+    event.add("description", Text(_description(entry, url)))
     event.add("categories", [entry.format_code])
     event.add("status", ICAL_STATUS[status])
     event.add("transp", "TRANSPARENT")
@@ -367,11 +378,11 @@ def calendar_shell(
     calendar.add("method", "PUBLISH")
     # icalendar 7 types NAME and the X-WR- forms (which Apple and Google read) as unknown
     # values and would write them unescaped: they are TEXT.
-    calendar.add("name", icalendar.vText(clean_text(name)))
-    calendar.add("x-wr-calname", icalendar.vText(clean_text(name)))
+    calendar.add("name", Text(clean_text(name)))
+    calendar.add("x-wr-calname", Text(clean_text(name)))
     if description:
-        calendar.add("description", clean_text(description, multiline=True))
-        calendar.add("x-wr-caldesc", icalendar.vText(clean_text(description, multiline=True)))
+        calendar.add("description", Text(clean_text(description, multiline=True)))
+        calendar.add("x-wr-caldesc", Text(clean_text(description, multiline=True)))
     calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
     # Outlook reads the older X-PUBLISHED-TTL rather than REFRESH-INTERVAL.
     calendar.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))

@@ -561,7 +561,10 @@ def check_table(
 ) -> list[RowPlan]:
     """Plans for spreadsheet rows; bad rows add to `errors`."""
     present = set(header)
-    slugs = {_text(r.cells.get("slug")).lower() for r in records} - {""}
+    # Only keys that could name a row are looked up: a database may refuse others outright
+    # (PostgreSQL a NUL); the rows holding them are reported by _check_record.
+    slugs = {_text(r.cells.get("slug")).lower() for r in records}
+    slugs = {slug for slug in slugs if slug and _slug_error(slug) is None}
     numbered = set()
     for record in records:
         try:
@@ -571,7 +574,8 @@ def check_table(
         if number:
             numbered.add((_code(record.cells.get("format")), number))
     lookups = Lookups(slugs=slugs, numbered=numbered, pks=set())
-    lookups.load_events({_text(r.cells.get("event")) for r in records} - {""})
+    events = {_text(r.cells.get("event")) for r in records}
+    lookups.load_events({slug for slug in events if re.fullmatch(r"[-a-zA-Z0-9_]+", slug)})
     checker = RowChecker(lookups, errors)
     plans = []
     for done, record in enumerate(records, 1):
@@ -587,6 +591,11 @@ def _check_record(checker: RowChecker, record: Record, present: set[str]) -> Row
     look = checker.lookups
     bad_before = len(checker.errors)
     values: dict[str, Any] = {}
+    for column, value in cells.items():
+        if isinstance(value, str) and "\x00" in value:
+            checker.fail(line, "holds a NUL character, which cannot be stored.", column)
+    if len(checker.errors) > bad_before:
+        return None
 
     def cell(name: str, parse: Callable[[Any], Any]) -> Any:
         try:
@@ -906,6 +915,9 @@ def _check_event(
 
     raw_status = _raw_status(event)
     title, prefixed = _strip_prefix(str(event.get("SUMMARY", "")), raw_status)
+    if "\x00" in title:
+        checker.fail(line, "holds a NUL character, which cannot be stored.", "SUMMARY")
+        return None
     if title:
         values["title"] = title[: _field_length("title")]
     status = _ics_status(raw_status, prefixed, meeting)

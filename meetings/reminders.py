@@ -584,8 +584,13 @@ def rsvp_url(delegation: Delegation) -> str:
 
 
 def subject_line(text: str) -> str:
-    """One line whatever the title holds (no CR, LF or other breaks), of a sane length."""
-    line = ical.clean_text(text)
+    """One line whatever the title holds (no CR, LF or other breaks), of a sane length.
+
+    Text shaped like an RFC 2047 encoded word ("=?utf-8?q?x=0D=0ABcc:...?=") would be
+    decoded by mail readers into other text, line breaks included: a word joiner after
+    "=" keeps it literal (and makes the subject itself encoded).
+    """
+    line = ical.clean_text(text).replace("=?", "=\u2060?")
     return line if len(line) <= SUBJECT_LIMIT else line[: SUBJECT_LIMIT - 1].rstrip() + "…"
 
 

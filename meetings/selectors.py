@@ -1,25 +1,30 @@
 """Reads: who is expected at a meeting, who chairs it, what clashes, what the public sees."""
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import (
+    Aggregate,
     Exists,
-    IntegerField,
+    Func,
     Max,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
-    Value,
+    TextField,
 )
+from django.db.models.functions import MD5
 from django.utils import timezone
 
 from meetings.enums import AttendanceStatus, MeetingStatus, Role
 from meetings.ical import DELEGATION_PATHS, MEETING_PATHS, MeetingEntry
 from meetings.models import (
+    CalendarVersion,
     Chairmanship,
     CoordinatorTerm,
     Delegation,
@@ -28,7 +33,6 @@ from meetings.models import (
     Meeting,
     Membership,
     Participant,
-    Venue,
 )
 from meetings.models.participants import active_on
 
@@ -257,8 +261,8 @@ def feed_meetings(
     return meetings.order_by(*LIST_ORDER)
 
 
-def feed_entries(meetings: QuerySet[Meeting]) -> list[MeetingEntry]:
-    """What feeds show of `meetings`, in their order: two queries whatever their number."""
+def _entry_rows(meetings: QuerySet[Meeting]) -> QuerySet:
+    """The MEETING_PATHS values of `meetings` and when a delegation last answered."""
     answered = Delegation.objects.exclude(attendance=AttendanceStatus.INVITED)
     # The newest answer per meeting, computed by the database: converting every
     # delegation's timestamp in Python would cost more than the rest of the rows.
@@ -269,52 +273,95 @@ def feed_entries(meetings: QuerySet[Meeting]) -> list[MeetingEntry]:
         .annotate(newest=Max("updated_at"))
         .values("newest")
     )
-    rows = list(
-        meetings.annotate(answered_at=Subquery(newest_answer)).values_list(
-            *MEETING_PATHS.values(), "answered_at"
-        )
-    )
-    by_meeting: dict[int, list] = {}
-    answers = answered.filter(meeting__in=meetings.values("pk")).values_list(
+    return meetings.annotate(answered_at=Subquery(newest_answer))
+
+
+def _answer_rows(meetings: QuerySet[Meeting]) -> QuerySet:
+    """The DELEGATION_PATHS values of the delegations of `meetings` that answered."""
+    answered = Delegation.objects.exclude(attendance=AttendanceStatus.INVITED)
+    return answered.filter(meeting__in=meetings.values("pk")).values_list(
         "meeting_id", *DELEGATION_PATHS
     )
-    for meeting_id, *values in answers:
+
+
+def feed_entries(meetings: QuerySet[Meeting]) -> list[MeetingEntry]:
+    """What feeds show of `meetings`, in their order: two queries whatever their number."""
+    rows = list(_entry_rows(meetings).values_list(*MEETING_PATHS.values(), "answered_at"))
+    by_meeting: dict[int, list] = {}
+    for meeting_id, *values in _answer_rows(meetings):
         by_meeting.setdefault(meeting_id, []).append(values)
     return [MeetingEntry.from_values(row, by_meeting.get(row[0], ())) for row in rows]
 
 
-def _stamp_queryset() -> QuerySet:
-    def newest(model, field: str):
-        # Grouping by a constant leaves one row: MAX over the whole table.
-        return (
-            model.objects.order_by()
-            .annotate(one=Value(1, output_field=IntegerField()))
-            .values("one")
-            .annotate(newest=Max(field))
-            .values_list("newest", flat=True)
-        )
+class _RowText(Func):
+    """PostgreSQL's text form of a row of values: what a digest of them hashes."""
 
-    tracked = (Meeting, Delegation, Venue, Format, Participant, Event)
-    parts = [newest(Meeting, "pk"), newest(Delegation, "pk")] + [
-        newest(model.history.model, "history_id") for model in tracked
-    ]
-    return parts[0].union(*parts[1:], all=True)
+    template = "ROW(%(expressions)s)::text"
+    output_field = TextField()
 
 
-_stamp_sql: dict[str, tuple[str, tuple]] = {}
+class _DigestOfRows(Aggregate):
+    """md5 of the rows' text forms in sorted order: the same for the same set of rows.
 
-
-def calendar_stamp(*, using: str = "default") -> tuple[int | None, ...]:
-    """A value that moves whenever anything a feed shows is saved, created or deleted.
-
-    The newest history row of each model a VEVENT reads (every save and delete
-    through the ORM writes one) and the newest meeting and delegation rows (bulk
-    creation writes no history): one query of index look-ups, whatever the size.
+    The template names its expression twice, so it takes only columns (no parameters).
     """
-    # Every feed request asks this first; compiling the ORM query once saves most of its cost.
-    if using not in _stamp_sql:
-        _stamp_sql[using] = _stamp_queryset().query.get_compiler(using).as_sql()
-    sql, params = _stamp_sql[using]
+
+    template = "md5(string_agg(%(expressions)s, ',' ORDER BY %(expressions)s))"
+    output_field = TextField()
+
+
+def feed_fingerprints(meetings: QuerySet[Meeting]) -> list[tuple[int, str, str | None]] | None:
+    """Each meeting's pk and hashes of every value feed_entries reads for it, in order.
+
+    The database hashes the text of the very values feed_entries would fetch, the
+    meeting's and those of its answered delegations, so a feed needs to read in full
+    only the meetings whose hashes it has not seen: after one change, one. None on
+    databases other than PostgreSQL: read everything there.
+    """
+    if connections[meetings.db].vendor != "postgresql":
+        return None
+    answers = (
+        Delegation.objects.exclude(attendance=AttendanceStatus.INVITED)
+        .filter(meeting=OuterRef("pk"))
+        .order_by()
+        .values("meeting")
+        # updated_at too: the newest of them is the entry's answered_at.
+        .annotate(digest=_DigestOfRows(_RowText(*DELEGATION_PATHS, "updated_at")))
+        .values("digest")
+    )
+    return list(
+        meetings.annotate(
+            rows_digest=MD5(_RowText(*MEETING_PATHS.values())),
+            answers_digest=Subquery(answers),
+        ).values_list("pk", "rows_digest", "answers_digest")
+    )
+
+
+@contextmanager
+def one_snapshot(using: str = "default") -> Iterator[None]:
+    """Every query inside reads the same committed state (PostgreSQL: REPEATABLE READ).
+
+    Inside a transaction already begun (a test's, a caller's), its reads are used as they are.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
+def calendar_stamp(*, using: str = "default") -> tuple[int, ...]:
+    """A value that moves whenever anything the public pages, API or feeds show is written.
+
+    Database triggers change it in the writing transaction itself (see
+    models/version.py), so it moves with the data, for ORM saves, bulk writes and
+    raw SQL alike. One query of a few rows, whatever the size of the calendar.
+    """
     with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_STAMP_SQL)
         return tuple(row[0] for row in cursor.fetchall())
+
+
+_STAMP_SQL = f"SELECT value FROM {CalendarVersion._meta.db_table} ORDER BY id"  # noqa: S608  # nosec B608: a model's table name, no input

@@ -1,6 +1,22 @@
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from . import changes_views, feeds, rsvp, views
+
+
+class CodeConverter:
+    """A format or participant code, in any case. Anything else never reaches a query (a
+    database may refuse it outright: PostgreSQL a NUL) and is a plain 404."""
+
+    regex = "[A-Za-z][A-Za-z0-9_]{1,19}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(CodeConverter, "code")
 
 app_name = "meetings"
 
@@ -10,8 +26,8 @@ urlpatterns = [
     path("meetings/<slug:slug>.ics", feeds.meeting_ics, name="meeting-ics"),
     path("meetings/<slug:slug>/", views.meeting_detail, name="meeting"),
     path("calendar/<int:year>/<int:month>/", views.month, name="month"),
-    path("formats/<str:code>/", views.format_detail, name="format"),
-    path("countries/<str:code>/", views.country_detail, name="country"),
+    path("formats/<code:code>/", views.format_detail, name="format"),
+    path("countries/<code:code>/", views.country_detail, name="country"),
     path("feeds/meetings.ics", feeds.meetings_feed, name="feed"),
     path("changes/", changes_views.changes, name="changes"),
     path("feeds/changes.atom", changes_views.changes_feed, name="changes-feed"),

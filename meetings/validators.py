@@ -21,6 +21,22 @@ def _known_timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+# The calendar's dates: ASEAN dates from 1967; the far bound keeps date arithmetic (the day
+# after the last day, conversion to UTC, reminder steps) well inside what Python and the
+# databases hold.
+FIRST_YEAR, LAST_YEAR = 1967, 2200
+
+
+def validate_calendar_year(value: dt.date | dt.datetime) -> None:
+    """Dates and times of meetings fall within the years the calendar holds."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(
+            "Give a date between the years %(first)s and %(last)s.",
+            code="year",
+            params={"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
+
+
 def validate_timezone(value: str) -> None:
     """Accept only IANA zone names, as given (no normalisation)."""
     if not isinstance(value, str) or value not in _known_timezones():

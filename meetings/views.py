@@ -20,6 +20,7 @@ from meetings.enums import AttendanceStatus, MeetingStatus
 from meetings.filters import CODE_PARAMS, InvalidFilter, MeetingFilter, filtered_meetings
 from meetings.links import FeedLinks, feed_links
 from meetings.models import Format, Meeting, Participant
+from meetings.response_cache import cached_page
 
 PAGE_SIZE = 30
 HOME_NEXT = 8
@@ -104,6 +105,7 @@ def _listing(
     )
 
 
+@cached_page
 def home(request: HttpRequest) -> HttpResponse:
     """What meets next, and the current or next umbrella event day by day."""
     now = timezone.now()
@@ -130,6 +132,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@cached_page
 def meeting_list(request: HttpRequest) -> HttpResponse:
     """All published meetings, filtered as the request asks."""
     formats, participants = selectors.filter_choices()
@@ -146,6 +149,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@cached_page
 def format_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The meetings of one format (AMM, EAS, ...)."""
     fmt = get_object_or_404(Format, code__iexact=code)
@@ -157,6 +161,7 @@ def format_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+@cached_page
 def country_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The meetings a participant hosts or sends a delegation to."""
     participant = get_object_or_404(Participant, code__iexact=code)
@@ -187,6 +192,7 @@ def _by_day(meetings: list[Meeting], first: dt.date, last: dt.date) -> list[dict
     return [{"date": day, "entries": entries} for day, entries in days.items()]
 
 
+@cached_page
 def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     """A month grid, Monday first; multi-day meetings appear on each of their days."""
     if not (1 <= month <= 12 and dt.MINYEAR < year < dt.MAXYEAR):
@@ -237,6 +243,7 @@ def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
     )
 
 
+@cached_page
 def meeting_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """One meeting: when and where, who comes, who chairs, and how to follow it."""
     meeting = get_object_or_404(selectors.public_meetings(), slug=slug)

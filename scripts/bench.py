@@ -34,6 +34,8 @@ def server_env(port: int) -> dict[str, str]:
         SITE_URL=f"http://127.0.0.1:{port}",
         ASEANCAL_BENCH="1",
         LOG_LEVEL="WARNING",
+        # Production throttles anonymous API clients; one load generator would only get 429s.
+        API_ANON_RATE=env.get("BENCH_API_ANON_RATE", "100000000/second"),
     )
     env.setdefault("ASEANCAL_VAR_DIR", str(ROOT / "var" / "bench"))
     return env
@@ -71,10 +73,20 @@ def wait_up(url: str, seconds: float = 30) -> None:
 
 
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+# A wrk script giving each request a URL of its own, so no response comes from memory.
+UNCACHED = ROOT / "scripts" / "wrk-uncached.lua"
 
 
-def wrk(url: str, duration: int, connections: int, headers: dict[str, str] | None = None) -> dict:
+def wrk(
+    url: str,
+    duration: int,
+    connections: int,
+    headers: dict[str, str] | None = None,
+    script: Path | None = None,
+) -> dict:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    if script is not None:
+        command[1:1] = ["-s", str(script)]
     for name, value in (headers or {}).items():
         command[1:1] = ["-H", f"{name}: {value}"]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -108,6 +120,17 @@ def pick_targets(env: dict[str, str]) -> dict[str, str]:
     return {"from": first, "to": last, "slug": slug, "pk": pk}
 
 
+def settle(base: str, seconds: float = 120) -> None:
+    """Wait until the server has worked off what the last load left queued."""
+    deadline = time.monotonic() + seconds
+    quick = 0
+    while quick < 3 and time.monotonic() < deadline:
+        started = time.perf_counter()
+        get(base + "/healthz")
+        quick = quick + 1 if time.perf_counter() - started < 0.02 else 0
+        time.sleep(0.05)
+
+
 def time_request(url: str) -> float:
     start = time.perf_counter()
     status, _, _ = get(url)
@@ -132,13 +155,19 @@ def start_nginx(port: int, upstream: int, workdir: Path) -> subprocess.Popen | N
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         return None
-    conf = (ROOT / "deploy" / "nginx.conf").read_text()
-    conf = (
-        conf.replace("__LISTEN__", f"127.0.0.1:{port}")
-        .replace("__UPSTREAM__", f"127.0.0.1:{upstream}")
-        .replace("__CACHE_DIR__", str(workdir))
-        .replace("__STATIC_ROOT__", str(ROOT / "staticfiles"))
-    )
+    # nginx's workers run as another user and write their cache here (a throwaway dir).
+    os.chmod(workdir, 0o777)  # noqa: S103
+    lines = []
+    for line in (ROOT / "deploy" / "nginx.conf").read_text().splitlines():
+        line = line.replace("/var/cache/nginx", str(workdir))
+        if "# bench: pid" in line:
+            line = f"pid {workdir}/nginx.pid;"
+        elif "# bench: upstream" in line:
+            line = f"server 127.0.0.1:{upstream};"
+        elif "# bench: listen" in line:
+            line = f"listen 127.0.0.1:{port};"
+        lines.append(line)
+    conf = "\n".join(lines)
     path = workdir / "nginx.conf"
     path.write_text(conf)
     process = subprocess.Popen([nginx, "-c", str(path), "-g", "daemon off;"])
@@ -198,41 +227,55 @@ def main() -> None:
     try:
         wait_up(base + "/healthz")
         feed = f"/feeds/meetings.ics?from={targets['from']}&to={targets['to']}"
+        # The first request of a fresh server builds every VEVENT: the cold build.
+        started = time.perf_counter()
         status, headers, body = get(base + feed)
+        cold = time.perf_counter() - started
         etag = headers.get("ETag", "")
         events = body.count(b"BEGIN:VEVENT")
         notes.append(f"feed: {events} events, {len(body):,} bytes, status {status}, ETag {etag}")
+        month = f"/calendar/{targets['from'][:4]}/{targets['from'][5:7]}/"
         cases = [
-            ("/healthz (floor)", "/healthz", None),
-            (f"bytes from memory ({len(body) // 1024} KB)", f"/_bench/bytes/{len(body)}", None),
-            ("feed, 1,000 meetings (200)", feed, None),
-            ("feed, 1,000 meetings (304)", feed, {"If-None-Match": etag} if etag else None),
-            ("meeting list page", "/meetings/", None),
-            ("meeting page", f"/meetings/{targets['slug']}/", None),
-            ("month page", f"/calendar/{targets['from'][:4]}/{targets['from'][5:7]}/", None),
-            ("API meeting list, 100 items", "/api/v1/meetings/?page_size=100", None),
-            ("API meeting detail", f"/api/v1/meetings/{targets['slug']}/", None),
-            ("/readyz", "/readyz", None),
+            ("/healthz (floor)", "/healthz", None, None),
+            (
+                f"bytes from memory ({len(body) // 1024} KB)",
+                f"/_bench/bytes/{len(body)}",
+                None,
+                None,
+            ),
+            ("feed, 1,000 meetings (200)", feed, None, None),
+            ("feed, 1,000 meetings (304)", feed, {"If-None-Match": etag} if etag else None, None),
+            ("meeting list page", "/meetings/", None, None),
+            ("meeting page", f"/meetings/{targets['slug']}/", None, None),
+            ("month page", month, None, None),
+            ("API meeting list, 100 items", "/api/v1/meetings/?page_size=100", None, None),
+            ("API meeting detail", f"/api/v1/meetings/{targets['slug']}/", None, None),
+            ("/readyz", "/readyz", None, None),
+            # Every request a new URL: what a page costs when it is not in memory.
+            ("meeting list page, each uncached", "/meetings/", None, UNCACHED),
+            ("meeting page, each uncached", f"/meetings/{targets['slug']}/", None, UNCACHED),
+            ("month page, each uncached", month, None, UNCACHED),
+            ("API list of 100, each uncached", "/api/v1/meetings/?page_size=100", None, UNCACHED),
         ]
-        for label, path, extra in cases:
+        for label, path, extra, script in cases:
+            settle(base)
             get(base + path, extra)  # warm both workers' caches before measuring
             get(base + path, extra)
-            rows.append((label, wrk(base + path, args.duration, args.connections, extra)))
+            rows.append((label, wrk(base + path, args.duration, args.connections, extra, script)))
             print(f"  measured {label}", flush=True)
 
         # One change, then the next request: it must not rebuild the unchanged events.
-        cold_url = base + feed + "&bench=cold"
-        cold = time_request(cold_url)
-        for _ in range(4):
-            time_request(base + feed)
+        settle(base)
         touch_meeting(env, targets["pk"])
-        after_change = min(time_request(base + feed), time_request(base + feed))
+        # Each worker holds its own VEVENTs: the first two requests after the change.
+        after = [time_request(base + feed) for _ in range(2)]
         notes.append(
-            f"feed cold build {cold * 1000:.0f} ms; first request after one meeting changed "
-            f"{after_change * 1000:.0f} ms = {after_change / cold:.1%} of cold (target <= 5%)"
+            f"feed cold build {cold * 1000:.0f} ms; first requests after one meeting changed "
+            f"{after[0] * 1000:.1f} ms and {after[1] * 1000:.1f} ms = "
+            f"{max(after) / cold:.1%} of cold (target <= 5%)"
         )
 
-        with tempfile.TemporaryDirectory() as workdir:
+        with tempfile.TemporaryDirectory(prefix="aseancal-nginx-") as workdir:
             nginx = start_nginx(args.port + 1, args.port, Path(workdir))
             if nginx is None:
                 notes.append(
@@ -277,6 +320,14 @@ def main() -> None:
         gunicorn.terminate()
         gunicorn.wait(timeout=30)
 
+    counts = subprocess.run(
+        [PYTHON, "scripts/bench_queries.py", targets["slug"], month, feed],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    notes.append(counts.stdout.strip() or f"query counts: {counts.stderr.strip()[-300:]}")
     planner = subprocess.run(
         [PYTHON, "scripts/bench_planner.py"], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -303,6 +354,11 @@ def main() -> None:
         (
             "feed 304 >= 0.9 x bytes from memory",
             by_label["feed, 1,000 meetings (304)"]["rps"] / memory,
+            0.9,
+        ),
+        (
+            "feed 304 >= 0.9 x /healthz (the stricter reading)",
+            by_label["feed, 1,000 meetings (304)"]["rps"] / floor,
             0.9,
         ),
         (

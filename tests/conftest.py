@@ -41,3 +41,12 @@ def viewer(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="root", is_superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_response_cache():
+    """Each test starts with an empty in-memory response cache (it outlives transactions)."""
+    from meetings import feeds, response_cache
+
+    response_cache.memory.clear()
+    feeds._by_fingerprint.clear()

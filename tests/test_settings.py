@@ -29,6 +29,8 @@ def test_missing_secret_key_without_debug_is_a_startup_error():
 
 def test_secret_key_given_starts():
     result = run_setup(
-        DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="example.org"
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="q7-Vd2mZ0kLr9sXw4pTe1uYb8nHc3gJf6aQi5oWz_E2Rt0Ls9Kx",
+        DJANGO_ALLOWED_HOSTS="example.org",
     )
     assert (result.returncode, result.stdout) == (0, "started\n")

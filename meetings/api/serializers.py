@@ -22,11 +22,15 @@ from rest_framework import serializers
 from meetings import selectors
 from meetings.enums import AttendanceStatus, DelegationLevel, MeetingMode, MeetingStatus
 from meetings.models import Delegation, Event, Format, Meeting, Membership, Participant, Venue
-from meetings.validators import localize, validate_aware, validate_period, validate_timezone
+from meetings.validators import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    localize,
+    validate_aware,
+    validate_period,
+    validate_timezone,
+)
 
-# The calendar's dates: ASEAN dates from 1967; the far bound keeps date arithmetic (the day
-# after the last day, conversion to UTC) well inside what Python and the databases hold.
-FIRST_YEAR, LAST_YEAR = 1967, 2200
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 CODE_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{1,19}$"
 MAX_TEXT = 20_000

@@ -1,7 +1,7 @@
 """REST API v1 routes, under /api/v1/ in the `meetings` namespace."""
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from . import views
@@ -16,7 +16,12 @@ router.register("delegations", views.DelegationViewSet, basename="api-delegation
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="meetings:api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's set-up as a script file: no inline script (CSP).
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="meetings:api-schema"),
+        name="api-docs",
+    ),
     *router.urls,
     # Last: any other address ending in a slash is a JSON 404 (without the slash, Django's
     # APPEND_SLASH redirect still applies first).

@@ -28,7 +28,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer, ValidationError, as_serializer_error
 
-from meetings import services
+from meetings import response_cache, services
 from meetings.api import schema as api_schema
 from meetings.api import selectors as api_selectors
 from meetings.api.filters import DelegationFilter, StrictOrderingFilter
@@ -106,13 +106,36 @@ class ApiViewSet(viewsets.GenericViewSet):
             "staff_delegations": api_selectors.sees_unpublished(user, "delegation"),
         }
 
+    cache_slot: response_cache.Slot | None = None
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # An anonymous JSON read is the same for everyone: once authentication and
+        # throttling have passed, it comes from memory while the calendar is unchanged.
+        if (
+            self.action in ("list", "retrieve")
+            and response_cache.shareable(request)
+            and not request.user.is_authenticated
+            and request.accepted_renderer.format == "json"
+        ):
+            slot = response_cache.Slot(request, "api", "json")
+            stored = slot.get()
+            if stored is None:
+                self.cache_slot = slot
+            else:
+                # dispatch() calls the handler named for the method after initial().
+                self.get = lambda *args, **kwargs: response_cache.respond(request, stored)
+
     def finalize_response(self, request: Request, response, *args: Any, **kwargs: Any):
         response = super().finalize_response(request, response, *args, **kwargs)
         if request.method not in ("GET", "HEAD") or response.status_code != 200:
             return response
         # What a user sees depends on who they are.
         patch_vary_headers(response, ("Authorization", "Cookie"))
-        response.render()
+        if isinstance(response, Response):
+            response.render()
+            if self.cache_slot is not None:
+                self.cache_slot.put(response)
         etag = content_etag(response.content)
         response["ETag"] = etag
         return get_conditional_response(request, etag=etag, response=response)

@@ -17,6 +17,7 @@ from meetings.validators import (
     validate_timezone,
 )
 
+from .fields import RichTextField
 from .participants import Participant
 
 
@@ -32,7 +33,7 @@ class Format(models.Model):
     short_name = models.CharField(
         "short name", max_length=40, help_text="Used after ordinals: “55th AMM”, “12th EAS FMM”."
     )
-    description = models.TextField("description", blank=True)
+    description = RichTextField("description", blank=True)
     invites_members = models.BooleanField(
         "invites ASEAN members", default=True, help_text="Member states on the meeting's date."
     )
@@ -123,7 +124,7 @@ class Event(models.Model):
     )
     start_date = models.DateField("first day")
     end_date = models.DateField("last day")
-    description = models.TextField("description", blank=True)
+    description = RichTextField("description", blank=True)
     published = models.BooleanField("published", default=True)
     history = HistoricalRecords()
 
@@ -211,7 +212,7 @@ class Meeting(models.Model):
     published = models.BooleanField(
         "published", default=False, help_text="Unpublished meetings never reach the public."
     )
-    description = models.TextField("description", blank=True)
+    description = RichTextField("description", blank=True)
     confirmation_deadline = models.DateTimeField(
         "confirmation deadline",
         null=True,

@@ -12,7 +12,7 @@ import zoneinfo
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from meetings.demo import load_demo
@@ -98,6 +98,11 @@ class Command(BaseCommand):
                 created += size
                 self.stderr.write(f"\r{created}/{meetings} meetings", ending="")
         self.stderr.write("")
+        if connection.vendor == "postgresql":
+            # Fresh statistics, as after any bulk load: without them the planner guesses
+            # (and autovacuum may be off or not have run yet).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(
             f"Generated {meetings} meetings, "
             f"{Delegation.objects.filter(meeting__slug__startswith=PREFIX).count()} delegations."

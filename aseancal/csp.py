@@ -1,0 +1,81 @@
+"""The Content-Security-Policy: django-csp 4, with one exception for the API's HTML pages.
+
+No page may run inline script. Inline styles are refused too, except for the exact style
+attributes hashed in settings, and on the browsable API and Swagger UI pages under
+API_HTML_PREFIX, whose third-party templates and scripts write styles inline.
+"""
+
+from csp.constants import HEADER, HEADER_REPORT_ONLY, SELF, UNSAFE_INLINE
+from csp.middleware import CheckableLazyObject, CSPMiddleware, PolicyParts
+from csp.utils import build_policy
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponseBase
+
+API_HTML_PREFIX = "/api/"
+
+# Response attributes through which django-csp's decorators change one response's policy.
+_PER_RESPONSE = (
+    "_csp_exempt",
+    "_csp_exempt_ro",
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+)
+
+# The header for responses that use no nonce and no decorator, by "is an API HTML page".
+# Building it takes a good part of a cached page's time, and it changes only with settings.
+_plain_headers: dict[bool, str] = {}
+
+
+@receiver(setting_changed)
+def _forget_headers(**kwargs) -> None:
+    _plain_headers.clear()
+
+
+class PolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware; the API's HTML pages may also use inline styles."""
+
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if request.path_info.startswith(API_HTML_PREFIX):
+            # Replaced, not added to: a hash in a directive would make 'unsafe-inline' void.
+            parts.replace = {
+                **(parts.replace or {}),
+                "style-src": [SELF, UNSAFE_INLINE],
+                "style-src-attr": [UNSAFE_INLINE],
+            }
+        return parts
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        plain = (
+            not (settings.DEBUG and response.status_code in (404, 500))
+            and getattr(request, "_csp_nonce", None) is None
+            and HEADER not in response
+            and HEADER_REPORT_ONLY not in response
+            and not getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+            and not (settings.CONTENT_SECURITY_POLICY or {}).get("EXCLUDE_URL_PREFIXES")
+            and not any(hasattr(response, name) for name in _PER_RESPONSE)
+        )
+        if not plain:
+            return super().process_response(request, response)
+        api_html = request.path_info.startswith(API_HTML_PREFIX)
+        header = _plain_headers.get(api_html)
+        if header is None:
+            parts = self.get_policy_parts(request, response)
+            header = _plain_headers[api_html] = build_policy(
+                config=parts.config, update=parts.update, replace=parts.replace
+            )
+        if header:
+            response[HEADER] = header
+        # As django-csp does: a nonce asked for after the header is written is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response

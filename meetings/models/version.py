@@ -1,0 +1,42 @@
+"""The calendar's version: a value that changes in the same transaction as any public data.
+
+Database triggers (migration 0004) write it on every insert, update or delete of the
+tables the public pages, API and feeds read, whichever door the write came through
+(admin, API, import, a bulk update, raw SQL). Readers compare it, one small query, to
+know whether what they cached is still current.
+
+On PostgreSQL the value is spread over SHARDS rows and a writing statement takes
+whichever row no other transaction holds (SKIP LOCKED), so concurrent writers never
+wait on each other here, and so cannot deadlock through it. Each write stores a new
+random number rather than a counter, so a rolled-back transaction's value is never
+seen again after the rollback.
+"""
+
+from django.db import models
+
+SHARDS = 16
+
+# What the public surfaces read. Reminders (the outbox) and users are not among them.
+TRACKED_TABLES = (
+    "meetings_format",
+    "meetings_format_invited_participants",
+    "meetings_venue",
+    "meetings_event",
+    "meetings_meeting",
+    "meetings_delegation",
+    "meetings_participant",
+    "meetings_membership",
+    "meetings_chairmanship",
+    "meetings_coordinatorterm",
+)
+
+
+class CalendarVersion(models.Model):
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    value = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "calendar version"
+
+    def __str__(self) -> str:
+        return f"{self.id}: {self.value}"
