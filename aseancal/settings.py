@@ -323,9 +323,12 @@ FEED_CANCELLED_RETENTION_DAYS = int(os.environ.get("FEED_CANCELLED_RETENTION_DAY
 FEED_MAX_AGE = int(os.environ.get("FEED_MAX_AGE", "300"))
 # Google drops feeds over about 1 MB; the default window gives up past meetings to stay below.
 FEED_MAX_BYTES = int(os.environ.get("FEED_MAX_BYTES", "900000"))
-# Each worker keeps finished public pages, API reads and feeds in memory, checked against
-# the calendar version on every request (meetings/response_cache.py); this bounds it.
+# Each worker keeps finished public pages, API reads and feeds in memory, keyed by the
+# calendar version (meetings/response_cache.py); this bounds it.
 RESPONSE_CACHE_MAX_BYTES = int(os.environ.get("RESPONSE_CACHE_MB", "64")) * 1024 * 1024
+# How long a worker trusts the calendar version it last read before reading it again: the
+# most an edit may take to reach anonymous readers (staff, logged in, see it at once).
+RESPONSE_CACHE_REVALIDATE_SECONDS = float(os.environ.get("RESPONSE_CACHE_REVALIDATE", "1"))
 # Feeds cache each meeting's serialised VEVENT under a hash of its content, and each
 # finished feed under its query and a stamp that moves on every save (meetings.feeds).
 # Per process by default; FEED_CACHE_URL (redis://...) shares them between workers.

@@ -1,13 +1,14 @@
 """iCal responses: the subscription feed and single-meeting files.
 
-Two caches make a feed cheap without ever serving it stale:
+Two caches make a feed cheap without serving it stale (for longer than
+RESPONSE_CACHE_REVALIDATE_SECONDS to anonymous readers; see response_cache):
 - each meeting's VEVENT bytes under `ical.entry_key`, a hash of every value they
   show, so an edit anywhere (a venue rename included) gives new keys and only
   the changed meetings are rebuilt;
 - each feed's finished document (bytes, ETag, Last-Modified) under its query, the
-  day (the window moves daily) and `selectors.calendar_stamp()`, which moves on
-  any write; a request for unchanged data is then one small query. The worker's
-  memory (response_cache.memory) holds the documents it served last.
+  day (the window moves daily) and the calendar version, which moves on any
+  write; a request for unchanged data then needs at most one small query. The
+  worker's memory (response_cache.memory) holds the documents it served last.
 
 Only If-None-Match yields a 304. A meeting leaving the feed (unpublished, past the
 window) or a renamed venue changes the bytes without any date in them moving, so
@@ -163,16 +164,18 @@ def calendar_document(
     if events is None:
         events = _vevents(entries)
 
-    def shell(kept: list[ical.MeetingEntry]) -> icalendar.Calendar:
-        return ical.calendar_shell(
-            name=name,
-            description=description,
+    shell = ical.calendar_shell(name=name, description=description, tzids=(), span=None)
+
+    def serialise(kept: list[ical.MeetingEntry], kept_events: list[bytes]) -> bytes:
+        return ical.calendar_bytes(
+            shell,
+            kept_events,
             tzids=[e.uses_tzid for e in kept if e.uses_tzid],
             span=ical.timezone_span(kept),
         )
 
     if trim_ended_before is not None:
-        size = len(ical.calendar_bytes(shell(entries))) + sum(map(len, events))
+        size = len(serialise(entries, [])) + sum(map(len, events))
         excess = size - settings.FEED_MAX_BYTES
         dropped = 0
         while excess > 0 and dropped < len(entries):
@@ -181,7 +184,7 @@ def calendar_document(
             excess -= len(events[dropped])
             dropped += 1
         entries, events = entries[dropped:], events[dropped:]
-    body = ical.calendar_bytes(shell(entries), events)
+    body = serialise(entries, events)
     return Document(
         body=body,
         etag=f'"{hashlib.sha256(body).hexdigest()[:40]}"',
@@ -215,7 +218,7 @@ def feed_document(params, *, today: dt.date) -> Document:
     Raises InvalidFilter for a bad parameter.
     """
     window = feed_window(params, today=today)
-    stamp = selectors.calendar_stamp()
+    stamp = response_cache.current_stamp()
     query = sorted((name, params.getlist(name)) for name in FILTER_PARAMS)
     key = "document:" + _hash(
         (
@@ -250,7 +253,7 @@ def feed_document(params, *, today: dt.date) -> Document:
             trim_ended_before=today if window["ended_since"] else None,
         )
         # A save between the two stamps may or may not be in the bytes: keep them uncached.
-        if selectors.calendar_stamp() != stamp:
+        if response_cache.read_stamp() != stamp:
             return document
         documents.set(key, document)
     response_cache.memory.put(local_key, document, len(document.body) + 512)

@@ -4,8 +4,8 @@ Pure: no database, no clock. Each meeting arrives as a `MeetingEntry`, a frozen
 snapshot of every value its VEVENT shows (read by `selectors.feed_entries`), so a
 hash of the entry (`entry_key`) names its VEVENT bytes exactly and a cache keyed
 by it can never serve a stale event. Serialising is a separate step: `vevent_bytes`
-for one event, `calendar_bytes` to join a calendar shell (properties and
-VTIMEZONEs) with already-serialised events.
+for one event, `calendar_bytes` to join a calendar shell (properties) with
+serialised VTIMEZONEs and already-serialised events.
 
 Choices a calendar app depends on:
 - UID `meeting-<pk>@<site domain>`: stable forever, the same in the feed and in the
@@ -363,11 +363,17 @@ def timezone_component(tzid: str, first: dt.date, last: dt.date) -> icalendar.Ti
     return icalendar.Timezone.from_ical(_timezone_bytes(tzid, first, last))
 
 
+@lru_cache(maxsize=256)
+def timezone_bytes(tzid: str, first: dt.date, last: dt.date) -> bytes:
+    """The VTIMEZONE as a calendar's to_ical() writes it (round-tripped once, then kept)."""
+    return timezone_component(tzid, first, last).to_ical()
+
+
 def calendar_shell(
     *,
     name: str,
     tzids: Iterable[str],
-    span: tuple[dt.date, dt.date],
+    span: tuple[dt.date, dt.date] | None,
     description: str = "",
 ) -> icalendar.Calendar:
     """A calendar's properties and VTIMEZONEs (in name order), without events."""
@@ -409,12 +415,21 @@ def meetings_calendar(
 _END = b"END:VCALENDAR\r\n"
 
 
-def calendar_bytes(shell: icalendar.Calendar, events: Iterable[bytes] = ()) -> bytes:
-    """Serialise `shell` with already-serialised VEVENTs placed after its own components.
+def calendar_bytes(
+    shell: icalendar.Calendar,
+    events: Iterable[bytes] = (),
+    *,
+    tzids: Iterable[str] = (),
+    span: tuple[dt.date, dt.date] | None = None,
+) -> bytes:
+    """Serialise `shell`, then the VTIMEZONEs of `tzids` over `span` (in name order),
+    then already-serialised VEVENTs, after the shell's own components.
 
-    Gives the bytes `shell.to_ical()` would give had the events been added to it.
+    Gives the bytes `shell.to_ical()` would give had the time zones and events been
+    added to it, without parsing and writing the time zones again each time.
     """
     head = shell.to_ical()
     if not head.endswith(_END):
         raise ValueError("A calendar's serialisation must end with END:VCALENDAR.")
-    return b"".join([head[: -len(_END)], *events, _END])
+    zones = [timezone_bytes(tzid, *span) for tzid in sorted(set(tzids))] if span else []
+    return b"".join([head[: -len(_END)], *zones, *events, _END])

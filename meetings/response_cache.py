@@ -2,10 +2,12 @@
 
 What an anonymous reader gets from a public page or an API read depends only on the
 URL, the calendar's data and the clock. The data is covered by
-`selectors.calendar_stamp()`, read on every request (one small query), so an edit is
-visible on the very next request whichever worker serves it; the clock by the current
-minute, so "upcoming" moves on within a minute. Readers with a session, credentials or
-a pending message are never served from here: what they see may differ.
+`selectors.calendar_stamp()` (one small query), which a worker reads again once
+RESPONSE_CACHE_REVALIDATE_SECONDS have passed since it last did (default 1 s; 0: on
+every request), so an edit reaches anonymous readers within that time whichever worker
+serves them; the clock by the current minute, so "upcoming" moves on within a minute.
+Readers with a session, credentials or a pending message are never served from here:
+staff see their own edits at once.
 
 Nothing is shared between processes, so there is nothing to invalidate: a worker that
 has not seen the new version simply renders once and keeps that.
@@ -13,6 +15,7 @@ has not seen the new version simply renders once and keeps that.
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,11 +85,37 @@ class Stored:
 
 memory = LocalLRU(settings.RESPONSE_CACHE_MAX_BYTES)
 
+_clock = time.monotonic
+# The calendar version this worker read last, and when (by _clock).
+_last_read: tuple[float, tuple[int, ...]] | None = None
+
+
+def read_stamp() -> tuple[int, ...]:
+    """The calendar version, read from the database now (and remembered)."""
+    global _last_read
+    stamp = selectors.calendar_stamp()
+    _last_read = (_clock(), stamp)
+    return stamp
+
+
+def current_stamp() -> tuple[int, ...]:
+    """The calendar version as read at most RESPONSE_CACHE_REVALIDATE_SECONDS ago.
+
+    Under load most requests then need no query at all; an edit reaches anonymous
+    readers that much later at most.
+    """
+    last = _last_read
+    if last is not None and _clock() - last[0] < settings.RESPONSE_CACHE_REVALIDATE_SECONDS:
+        return last[1]
+    return read_stamp()
+
 
 @receiver(setting_changed)
 def _forget_on_setting_change(**kwargs: Any) -> None:
     # A page renders settings (SITE_URL and the like): tests that change one start afresh.
+    global _last_read
     memory.clear()
+    _last_read = None
 
 
 def shareable(request: HttpRequest) -> bool:
@@ -106,7 +135,7 @@ class Slot:
     """The place of one request's response in the cache, at the version read on arrival."""
 
     def __init__(self, request: HttpRequest, *variant: str) -> None:
-        self.stamp = selectors.calendar_stamp()
+        self.stamp = current_stamp()
         minute = int(timezone.now().timestamp() // CLOCK_STEP)
         identity = (
             request.scheme,
@@ -136,8 +165,8 @@ class Slot:
             headers=tuple((name, response[name]) for name in KEPT_HEADERS if name in response),
             etag=quote_etag(hashlib.sha256(content).hexdigest()[:32]),
         )
-        # A write committed between the two reads may or may not be in the bytes.
-        if selectors.calendar_stamp() == self.stamp:
+        # A write committed since the version was read may or may not be in the bytes.
+        if read_stamp() == self.stamp:
             memory.put(self.key, stored, len(content) + 512)
         return stored
 

@@ -17,6 +17,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     TextField,
+    Value,
 )
 from django.db.models.functions import MD5
 from django.utils import timezone
@@ -301,22 +302,24 @@ class _RowText(Func):
 
 
 class _DigestOfRows(Aggregate):
-    """md5 of the rows' text forms in sorted order: the same for the same set of rows.
+    """A 64-bit hash of each row's text, summed: the same for the same set of rows, in
+    any order, without sorting them (PostgreSQL's hashtextextended)."""
 
-    The template names its expression twice, so it takes only columns (no parameters).
-    """
-
-    template = "md5(string_agg(%(expressions)s, ',' ORDER BY %(expressions)s))"
+    template = "sum(hashtextextended(%(expressions)s, 0))::text"
     output_field = TextField()
 
 
-def feed_fingerprints(meetings: QuerySet[Meeting]) -> list[tuple[int, str, str | None]] | None:
+def feed_fingerprints(
+    meetings: QuerySet[Meeting],
+) -> list[tuple[int, str, str | None, str]] | None:
     """Each meeting's pk and hashes of every value feed_entries reads for it, in order.
 
     The database hashes the text of the very values feed_entries would fetch, the
     meeting's and those of its answered delegations, so a feed needs to read in full
-    only the meetings whose hashes it has not seen: after one change, one. None on
-    databases other than PostgreSQL: read everything there.
+    only the meetings whose hashes it has not seen: after one change, one. Delegations
+    are hashed with their participant's id, and the participants' names once for all
+    (a rename is rare; it then moves every hash). None on databases other than
+    PostgreSQL: read everything there.
     """
     if connections[meetings.db].vendor != "postgresql":
         return None
@@ -326,15 +329,29 @@ def feed_fingerprints(meetings: QuerySet[Meeting]) -> list[tuple[int, str, str |
         .order_by()
         .values("meeting")
         # updated_at too: the newest of them is the entry's answered_at.
-        .annotate(digest=_DigestOfRows(_RowText(*DELEGATION_PATHS, "updated_at")))
+        .annotate(digest=_DigestOfRows(_RowText(*_ANSWER_COLUMNS, "updated_at")))
+        .values("digest")
+    )
+    names = (
+        Participant.objects.annotate(one=Value(1))
+        .order_by()
+        .values("one")
+        .annotate(digest=_DigestOfRows(_RowText("pk", "name")))
         .values("digest")
     )
     return list(
         meetings.annotate(
             rows_digest=MD5(_RowText(*MEETING_PATHS.values())),
             answers_digest=Subquery(answers),
-        ).values_list("pk", "rows_digest", "answers_digest")
+            names_digest=Subquery(names),
+        ).values_list("pk", "rows_digest", "answers_digest", "names_digest")
     )
+
+
+# DELEGATION_PATHS with the participant's id for its name (see feed_fingerprints).
+_ANSWER_COLUMNS = [
+    "participant_id" if path == "participant__name" else path for path in DELEGATION_PATHS
+]
 
 
 @contextmanager

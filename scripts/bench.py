@@ -267,6 +267,8 @@ def main() -> None:
         # One change, then the next request: it must not rebuild the unchanged events.
         settle(base)
         touch_meeting(env, targets["pk"])
+        # Workers read the calendar version again after RESPONSE_CACHE_REVALIDATE seconds.
+        time.sleep(float(env.get("RESPONSE_CACHE_REVALIDATE", "1")) + 0.2)
         # Each worker holds its own VEVENTs: the first two requests after the change.
         after = [time_request(base + feed) for _ in range(2)]
         notes.append(

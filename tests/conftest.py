@@ -44,9 +44,12 @@ def superuser(db):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_response_cache():
-    """Each test starts with an empty in-memory response cache (it outlives transactions)."""
+def _fresh_response_cache(settings):
+    """Each test starts with an empty in-memory response cache (it outlives transactions),
+    and reads the calendar version on every request: an edit shows on the next one
+    (tests/meetings/test_response_cache.py covers the production interval)."""
     from meetings import feeds, response_cache
 
+    settings.RESPONSE_CACHE_REVALIDATE_SECONDS = 0
     response_cache.memory.clear()
     feeds._by_fingerprint.clear()

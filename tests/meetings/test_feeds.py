@@ -346,17 +346,20 @@ def test_feed_query_count_does_not_grow_with_meetings(
     frozen_now, client, django_assert_num_queries, count
 ):
     _calendar_of(count)
+    # On PostgreSQL the meetings' hashes come first (selectors.feed_fingerprints).
+    hashes = 1 if connection.vendor == "postgresql" else 0
 
     # The stamp, the meetings, their answers, the stamp again.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(4 + hashes):
         cold = client.get(FEED)
     # Unchanged data: the stamp alone.
     with django_assert_num_queries(1):
         warm = client.get(FEED, headers={"If-None-Match": cold["ETag"]})
     with django_assert_num_queries(1):
         again = client.get(FEED)
-    # The filter checks the format code first.
-    with django_assert_num_queries(5):
+    # The filter checks the format code first. On PostgreSQL, the same meetings are
+    # known by their hashes: the hashes, and no full read of meetings and answers.
+    with django_assert_num_queries(4 if hashes else 5):
         filtered = client.get(FEED, {"format": "eas"})
 
     assert (len(summaries(cold.content)), warm.status_code) == (count, 304)

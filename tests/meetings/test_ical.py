@@ -423,6 +423,20 @@ def test_spliced_calendar_equals_library_serialisation(demo):
     assert spliced == ical.meetings_calendar(feed, name="ASEAN meetings").to_ical()
 
 
+def test_spliced_time_zones_equal_library_serialisation(frozen_now):
+    zones = ["Asia/Yangon", "Asia/Jakarta", "Asia/Manila", "Asia/Yangon"]
+    feed = entries(*(MeetingFactory(venue=VenueFactory(timezone=zone)) for zone in zones))
+    tzids = [e.uses_tzid for e in feed if e.uses_tzid]
+    bare = ical.calendar_shell(name="ASEAN meetings", tzids=(), span=None)
+
+    spliced = ical.calendar_bytes(
+        bare, [ical.vevent_bytes(e) for e in feed], tzids=tzids, span=ical.timezone_span(feed)
+    )
+
+    assert sorted(set(tzids)) == sorted(set(zones))
+    assert spliced == ical.meetings_calendar(feed, name="ASEAN meetings").to_ical()
+
+
 def test_timezones_come_once_each_in_name_order(frozen_now):
     zones = ["Asia/Yangon", "Asia/Dili", "Asia/Manila", "Asia/Phnom_Penh", "Asia/Yangon"]
     meetings = [

@@ -179,3 +179,28 @@ def test_concurrent_writers_do_not_wait_on_the_version(demo):
     assert Venue.objects.get(pk=venue.pk).address == "A"
     assert Meeting.objects.get(slug=AMM).description == "B"
     assert len({before, middle, after}) == 3
+
+
+@pytest.mark.parametrize("url", [f"/meetings/{AMM}/", SURFACES[5], SURFACES[7]])
+def test_the_version_is_read_again_once_the_interval_has_passed(
+    demo, client, settings, monkeypatch, url
+):
+    """In production a worker trusts the version it read for a second: no query at all."""
+    settings.RESPONSE_CACHE_REVALIDATE_SECONDS = 1
+    now = [1000.0]
+    monkeypatch.setattr(response_cache, "_clock", lambda: now[0])
+    client.get(url)
+    _, unchanged = queries(client, url)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE meetings_meeting SET title = %s WHERE slug = %s",
+            ["Retreat of the Foreign Ministers", AMM],
+        )
+
+    now[0] += 0.9
+    within = body(client.get(url))
+    now[0] += 0.1
+    after = body(client.get(url))
+
+    assert unchanged == 0
+    assert ("Retreat of the Foreign Ministers" in within, "Retreat" in after) == (False, True)
