@@ -27,7 +27,7 @@ install: $(STAMP)
 run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo --if-empty
 	$(BIN)/python manage.py ensure_admin
 	PORT=$(PORT) BIN=$(BIN) scripts/run-dev
 

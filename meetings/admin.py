@@ -8,7 +8,7 @@ from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from meetings import admin_import, reminders, selectors, services
-from meetings.enums import AnswerChannel
+from meetings.enums import AnswerChannel, MeetingStatus
 from meetings.forms import DelegationAdminForm, MeetingAdminForm, VenueAdminForm
 from meetings.models import (
     Chairmanship,
@@ -295,27 +295,35 @@ class MeetingAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Cancel the selected meetings", permissions=["change"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[Meeting]) -> None:
-        for meeting in queryset:
+        changed = 0
+        for meeting in queryset.exclude(status=MeetingStatus.CANCELLED):
             services.meeting_cancel(meeting=meeting, by=request.user, reason="")
-        self.message_user(request, f"Cancelled {queryset.count()} meeting(s).")
+            changed += 1
+        self.message_user(request, f"Cancelled {changed} meeting(s).")
 
     @admin.action(description="Postpone the selected meetings", permissions=["change"])
     def postpone(self, request: HttpRequest, queryset: QuerySet[Meeting]) -> None:
-        for meeting in queryset:
+        changed = 0
+        for meeting in queryset.exclude(status=MeetingStatus.POSTPONED):
             services.meeting_postpone(meeting=meeting, by=request.user, reason="")
-        self.message_user(request, f"Postponed {queryset.count()} meeting(s).")
+            changed += 1
+        self.message_user(request, f"Postponed {changed} meeting(s).")
 
     @admin.action(description="Publish the selected meetings", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Meeting]) -> None:
-        for meeting in queryset:
+        changed = 0
+        for meeting in queryset.filter(published=False):
             services.meeting_set_published(meeting=meeting, by=request.user, published=True)
-        self.message_user(request, f"Published {queryset.count()} meeting(s).")
+            changed += 1
+        self.message_user(request, f"Published {changed} meeting(s).")
 
     @admin.action(description="Unpublish the selected meetings", permissions=["change"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Meeting]) -> None:
-        for meeting in queryset:
+        changed = 0
+        for meeting in queryset.filter(published=True):
             services.meeting_set_published(meeting=meeting, by=request.user, published=False)
-        self.message_user(request, f"Unpublished {queryset.count()} meeting(s).")
+            changed += 1
+        self.message_user(request, f"Unpublished {changed} meeting(s).")
 
 
 class ReminderInline(admin.TabularInline):

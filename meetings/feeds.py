@@ -10,9 +10,11 @@ RESPONSE_CACHE_REVALIDATE_SECONDS to anonymous readers; see response_cache):
   write; a request for unchanged data then needs at most one small query. The
   worker's memory (response_cache.memory) holds the documents it served last.
 
-Only If-None-Match yields a 304. A meeting leaving the feed (unpublished, past the
-window) or a renamed venue changes the bytes without any date in them moving, so
-If-Modified-Since alone cannot vouch for a feed; Last-Modified is informative.
+A meeting leaving the feed (unpublished, past the window) or a renamed venue changes
+the bytes without any date in them moving, so a feed's Last-Modified is not a date
+from its rows: it is when these bytes were first served for this query (stable_since),
+and it moves, by a second at least, whenever the bytes do. If-None-Match is compared
+first; a client that sends only If-Modified-Since gets a 304 while that date holds.
 """
 
 import datetime as dt
@@ -26,7 +28,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
-from django.utils.http import http_date, parse_etags
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from django.views.decorators.http import require_safe
 
 from meetings import ical, response_cache, selectors
@@ -192,14 +194,51 @@ def calendar_document(
     )
 
 
+def stable_since(key: str, document: Document) -> Document:
+    """`document` with Last-Modified set to when its bytes were first served under `key`.
+
+    A change of bytes moves the date to now, and a second past the previous date at
+    least (HTTP dates count whole seconds), so a reader's If-Modified-Since never
+    vouches for bytes it has not seen. A date forgotten (evicted, another worker's
+    cache) is replaced by now: a reader may then fetch unchanged bytes once more, but
+    is never told that changed bytes are unchanged.
+    """
+    validators = caches[settings.FEED_CACHE_ALIAS]
+    cache_key = "since:" + _hash(key)
+    known = validators.get(cache_key)
+    if known is not None and known[0] == document.etag:
+        since = known[1]
+    else:
+        since = timezone.now().replace(microsecond=0)
+        if known is not None:
+            since = max(since, known[1] + dt.timedelta(seconds=1))
+        validators.set(cache_key, (document.etag, since), timeout=None)
+    return Document(body=document.body, etag=document.etag, last_modified=since)
+
+
 def _etag_matches(request: HttpRequest, etag: str) -> bool:
     # Weak comparison (RFC 9110 13.1.2): a CDN or compressing proxy may weaken the tag.
     tags = parse_etags(request.headers.get("If-None-Match", ""))
     return "*" in tags or any(tag.removeprefix("W/") == etag for tag in tags)
 
 
+def _not_modified(request: HttpRequest, document: Document) -> bool:
+    """RFC 9110 13.2.2: If-None-Match decides when sent; If-Modified-Since only without it.
+
+    A date is trusted once its second has passed: other bytes may have been served
+    earlier in that same second, and the dates cannot tell them apart.
+    """
+    if "If-None-Match" in request.headers:
+        return _etag_matches(request, document.etag)
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    if since is None or document.last_modified is None:
+        return False
+    modified = int(document.last_modified.timestamp())
+    return modified <= since and modified < int(timezone.now().timestamp())
+
+
 def _respond(request: HttpRequest, document: Document, *, filename: str = "") -> HttpResponse:
-    if _etag_matches(request, document.etag):
+    if _not_modified(request, document):
         response = HttpResponseNotModified()
     else:
         response = HttpResponse(document.body, content_type=CONTENT_TYPE)
@@ -252,6 +291,7 @@ def feed_document(params, *, today: dt.date) -> Document:
             # meetings first; a feed that asks for dates gets what it asks for.
             trim_ended_before=today if window["ended_since"] else None,
         )
+        document = stable_since(_hash(("feed", settings.SITE_URL, query)), document)
         # A save between the two stamps may or may not be in the bytes: keep them uncached.
         if response_cache.read_stamp() != stamp:
             return document
@@ -277,4 +317,5 @@ def meeting_ics(request: HttpRequest, slug: str) -> HttpResponse:
     if not entries:
         raise Http404("No such meeting.")
     document = calendar_document(entries, name=ical.clean_text(entries[0].title))
+    document = stable_since(_hash(("meeting", settings.SITE_URL, slug)), document)
     return _respond(request, document, filename=f"{slug}.ics")

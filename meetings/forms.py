@@ -23,11 +23,20 @@ class RevisionCheckedForm(forms.ModelForm):
     clean() holds until the save commits: two editors cannot both pass.
     """
 
-    revision_seen = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    revision_seen = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        error_messages={
+            "required": "This form did not say which version of the record it was opened on. "
+            "Reload the page and make your change again."
+        },
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["revision_seen"].initial = self.instance.revision
+        # An edit must say which revision it started from, or the check below is skipped.
+        self.fields["revision_seen"].required = self.instance.pk is not None
 
     def clean(self):
         cleaned = super().clean()

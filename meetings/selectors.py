@@ -36,6 +36,7 @@ from meetings.models import (
     Participant,
 )
 from meetings.models.participants import active_on
+from meetings.models.version import SHARDS
 
 
 def participants_with_role(*, role: Role | str, on: dt.date) -> QuerySet[Participant]:
@@ -318,20 +319,13 @@ def feed_fingerprints(
     meeting's and those of its answered delegations, so a feed needs to read in full
     only the meetings whose hashes it has not seen: after one change, one. Delegations
     are hashed with their participant's id, and the participants' names once for all
-    (a rename is rare; it then moves every hash). None on databases other than
-    PostgreSQL: read everything there.
+    (a rename is rare; it then moves every hash). The delegations' hashes are kept
+    while no delegation is written (answers_stamp), so a meeting's edit costs no pass
+    over them. None on databases other than PostgreSQL: read everything there.
+    Call it inside one_snapshot, so that the stamp and the rows are of one state.
     """
     if connections[meetings.db].vendor != "postgresql":
         return None
-    answers = (
-        Delegation.objects.exclude(attendance=AttendanceStatus.INVITED)
-        .filter(meeting=OuterRef("pk"))
-        .order_by()
-        .values("meeting")
-        # updated_at too: the newest of them is the entry's answered_at.
-        .annotate(digest=_DigestOfRows(_RowText(*_ANSWER_COLUMNS, "updated_at")))
-        .values("digest")
-    )
     names = (
         Participant.objects.annotate(one=Value(1))
         .order_by()
@@ -339,13 +333,49 @@ def feed_fingerprints(
         .annotate(digest=_DigestOfRows(_RowText("pk", "name")))
         .values("digest")
     )
-    return list(
+    stamp = answers_stamp(using=meetings.db)
+    rows = list(
         meetings.annotate(
             rows_digest=MD5(_RowText(*MEETING_PATHS.values())),
-            answers_digest=Subquery(answers),
             names_digest=Subquery(names),
-        ).values_list("pk", "rows_digest", "answers_digest", "names_digest")
+        ).values_list("pk", "rows_digest", "names_digest")
     )
+    global _answers_memo
+    known = _answers_memo[1] if stamp and _answers_memo[0] == stamp else {}
+    missing = [pk for pk, *_ in rows if pk not in known]
+    if missing:
+        found = dict(
+            Delegation.objects.exclude(attendance=AttendanceStatus.INVITED)
+            .filter(meeting_id__in=missing)
+            .order_by()
+            .values("meeting")
+            # updated_at too: the newest of them is the entry's answered_at.
+            .annotate(digest=_DigestOfRows(_RowText(*_ANSWER_COLUMNS, "updated_at")))
+            .values_list("meeting", "digest")
+        )
+        known = {**known, **{pk: found.get(pk) for pk in missing}}
+        if stamp:
+            _answers_memo = (stamp, known)
+    return [(pk, rows_digest, known[pk], names) for pk, rows_digest, names in rows]
+
+
+# The last answers_stamp seen and each meeting's delegations hash under it (this process).
+_answers_memo: tuple[tuple[int, ...], dict[int, str | None]] = ((), {})
+
+
+def forget_answer_hashes() -> None:
+    global _answers_memo
+    _answers_memo = ((), {})
+
+
+def answers_stamp(*, using: str = "default") -> tuple[int, ...]:
+    """A value that moves whenever a delegation is written (PostgreSQL; migration 0005).
+
+    Empty where the database keeps no such value: nothing may then be reused.
+    """
+    with connections[using].cursor() as cursor:
+        cursor.execute(_ANSWERS_STAMP_SQL, [SHARDS])
+        return tuple(row[0] for row in cursor.fetchall())
 
 
 # DELEGATION_PATHS with the participant's id for its name (see feed_fingerprints).
@@ -382,3 +412,4 @@ def calendar_stamp(*, using: str = "default") -> tuple[int, ...]:
 
 
 _STAMP_SQL = f"SELECT value FROM {CalendarVersion._meta.db_table} ORDER BY id"  # noqa: S608  # nosec B608: a model's table name, no input
+_ANSWERS_STAMP_SQL = f"SELECT value FROM {CalendarVersion._meta.db_table} WHERE id > %s ORDER BY id"  # noqa: S608  # nosec B608: a model's table name, no input

@@ -2,7 +2,9 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
+from django.core.cache import caches
 
 from meetings.demo import load_demo
 from tests.factories import UserFactory
@@ -48,8 +50,11 @@ def _fresh_response_cache(settings):
     """Each test starts with an empty in-memory response cache (it outlives transactions),
     and reads the calendar version on every request: an edit shows on the next one
     (tests/meetings/test_response_cache.py covers the production interval)."""
-    from meetings import feeds, response_cache
+    from meetings import feeds, response_cache, selectors
 
     settings.RESPONSE_CACHE_REVALIDATE_SECONDS = 0
     response_cache.memory.clear()
     feeds._by_fingerprint.clear()
+    selectors.forget_answer_hashes()
+    # The feeds' Last-Modified dates live there (feeds.stable_since).
+    caches[django_settings.FEED_CACHE_ALIAS].clear()

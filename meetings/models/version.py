@@ -10,6 +10,10 @@ whichever row no other transaction holds (SKIP LOCKED), so concurrent writers ne
 wait on each other here, and so cannot deadlock through it. Each write stores a new
 random number rather than a counter, so a rolled-back transaction's value is never
 seen again after the rollback.
+
+Writes to the delegations table take rows SHARDS+1 to 2*SHARDS instead (migration
+0005), so those rows alone say whether any delegation changed (selectors.answers_stamp);
+the calendar's version is all the rows.
 """
 
 from django.db import models

@@ -159,6 +159,20 @@ def test_second_concurrent_save_refused(client, demo, editor, superuser):
     assert Meeting.objects.get(pk=meeting.pk).status_note == "First editor"
 
 
+def test_change_without_the_revision_it_started_from_is_refused(client, demo, editor):
+    meeting = Meeting.objects.get(slug="2022-amm-55")
+    client.force_login(editor)
+    response = client.post(
+        change_url(meeting), meeting_post(meeting, status_note="Blind", revision_seen=None)
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["revision_seen"] == [
+        "This form did not say which version of the record it was opened on. "
+        "Reload the page and make your change again."
+    ]
+    assert Meeting.objects.get(pk=meeting.pk).status_note == ""
+
+
 def test_history_page_shows_who_changed_what(client, demo, editor):
     meeting = Meeting.objects.get(slug="2022-amm-55")
     client.force_login(editor)
@@ -230,6 +244,69 @@ def test_cancel_action_goes_through_the_service(client, demo, editor):
     stored = Meeting.objects.get(pk=meeting.pk)
     assert (stored.status, stored.sequence) == ("cancelled", meeting.sequence + 1)
     assert stored.history.first().history_user == editor
+
+
+def run_action(client, action: str, meetings: list[Meeting], **filters: str) -> list[str]:
+    """Post a changelist action (under `filters`, as the list was shown); its messages."""
+    url = reverse("admin:meetings_meeting_changelist")
+    if filters:
+        url += "?" + "&".join(f"{name}={value}" for name, value in filters.items())
+    response = client.post(
+        url, {"action": action, "_selected_action": [m.pk for m in meetings]}, follow=True
+    )
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_postpone_action_counts_what_it_changed_even_under_a_status_filter(client, demo, editor):
+    som = Meeting.objects.get(slug="sample-som")
+    arf = Meeting.objects.get(slug="sample-arf-ism")
+    held = Meeting.objects.get(slug="2022-amm-55")
+    client.force_login(editor)
+
+    # The list shows scheduled meetings only: the held one, though selected, is not acted on.
+    shown = run_action(client, "postpone", [som, arf, held], status__exact="scheduled")
+    again = run_action(client, "postpone", [som])
+
+    stored = {
+        m.slug: (m.status, m.sequence)
+        for m in Meeting.objects.filter(pk__in=[som.pk, arf.pk, held.pk])
+    }
+    assert stored == {
+        "sample-som": ("postponed", som.sequence + 1),
+        "sample-arf-ism": ("postponed", arf.sequence + 1),
+        "2022-amm-55": ("held", held.sequence),
+    }
+    assert (shown, again) == (["Postponed 2 meeting(s)."], ["Postponed 0 meeting(s)."])
+    assert Meeting.objects.get(pk=som.pk).history.first().history_user == editor
+    assert "Postponed" in client.get("/meetings/sample-som/").content.decode()
+
+
+def test_unpublish_and_publish_actions_hide_and_show_the_meeting(client, demo, editor):
+    som = Meeting.objects.get(slug="sample-som")
+    client.force_login(editor)
+
+    hidden = run_action(client, "unpublish", [som])
+    client.logout()
+    while_hidden = (
+        client.get("/meetings/sample-som/").status_code,
+        "sample-som" in (client.get("/feeds/meetings.ics").content.decode()),
+    )
+    client.force_login(editor)
+    shown = run_action(client, "publish", [som])
+    twice = run_action(client, "publish", [som])
+    client.logout()
+
+    assert (hidden, shown, twice) == (
+        ["Unpublished 1 meeting(s)."],
+        ["Published 1 meeting(s)."],
+        ["Published 0 meeting(s)."],
+    )
+    assert while_hidden == (404, False)
+    assert client.get("/meetings/sample-som/").status_code == 200
+    assert [h.history_user for h in Meeting.objects.get(pk=som.pk).history.all()[:2]] == [
+        editor,
+        editor,
+    ]
 
 
 def test_changelist_filters_and_search(client, demo, viewer):

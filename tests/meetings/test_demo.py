@@ -29,6 +29,21 @@ def test_load_demo_command_reports_nothing_changed(capsys):
     assert capsys.readouterr().out == "Demo data already loaded: nothing changed.\n"
 
 
+def test_load_demo_if_empty_keeps_a_staff_edit(capsys):
+    Meeting.objects.filter(slug="2022-amm-55").update(title="Edited by the secretariat")
+    call_command("load_demo", "--if-empty")
+    assert capsys.readouterr().out == "The calendar has meetings already: demo data not loaded.\n"
+    assert Meeting.objects.get(slug="2022-amm-55").title == "Edited by the secretariat"
+
+
+@pytest.mark.django_db
+def test_load_demo_if_empty_loads_an_empty_calendar(capsys):
+    Meeting.objects.all().delete()
+    call_command("load_demo", "--if-empty")
+    assert capsys.readouterr().out.endswith("Demo data loaded.\n")
+    assert Meeting.objects.filter(slug="2022-amm-55").count() == 1
+
+
 def test_reference_event():
     event = Event.objects.get(slug="2022-55th-amm-and-related-meetings")
     assert (event.title, event.host.code, event.start_date, event.end_date) == (

@@ -23,6 +23,7 @@ on_postgresql = pytest.mark.skipif(
 
 def forget_everything() -> None:
     feeds._by_fingerprint.clear()
+    selectors.forget_answer_hashes()
     response_cache.memory.clear()
     for alias in (settings.FEED_CACHE_ALIAS, settings.FEED_DOCUMENT_CACHE_ALIAS):
         caches[alias].clear()
@@ -137,6 +138,30 @@ def test_after_one_change_only_that_meeting_is_read_in_full(demo, client):
     ]
     assert len(reads) == 1
     assert f'"meetings_meeting"."id" IN ({changed.pk})' in reads[0]
+
+
+def delegation_hash_reads(queries) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if 'FROM "meetings_delegation"' in q["sql"] and "hashtextextended" in q["sql"]
+    ]
+
+
+@on_postgresql
+def test_delegation_hashes_are_read_again_only_after_a_delegation_write(demo, client):
+    client.get(FEED)
+    with CaptureQueriesContext(connection) as after_meeting_edit:
+        rename_title()
+        meeting_edit = client.get(FEED).content
+    with CaptureQueriesContext(connection) as after_answer:
+        answer()
+        answered = client.get(FEED).content
+
+    assert delegation_hash_reads(after_meeting_edit) == []
+    assert len(delegation_hash_reads(after_answer)) == 1
+    assert answered == from_scratch(client)
+    assert meeting_edit != answered
 
 
 @on_postgresql

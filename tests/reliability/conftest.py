@@ -52,6 +52,13 @@ def stop_group(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: fl
         process.wait(30)
 
 
+def needs(message: str) -> None:
+    """Skip for want of a tool, or fail where the run must cover faults (REQUIRE_FAULTS=1, CI)."""
+    if os.environ.get("REQUIRE_FAULTS") == "1":
+        pytest.fail(f"REQUIRE_FAULTS=1 but this test {message}", pytrace=False)
+    pytest.skip(message)
+
+
 # -- PostgreSQL -------------------------------------------------------------------------------
 
 
@@ -61,13 +68,13 @@ def postgres_binaries() -> Path:
         key=lambda path: int(Path(path).parts[-3]) if Path(path).parts[-3].isdigit() else 0,
     )
     if not found or not shutil.which("runuser"):
-        pytest.skip("needs PostgreSQL's server binaries (/usr/lib/postgresql/*/bin) and runuser")
+        needs("needs PostgreSQL's server binaries (/usr/lib/postgresql/*/bin) and runuser")
     try:
         import pwd
 
         pwd.getpwnam("postgres")
     except KeyError:
-        pytest.skip("needs the postgres system user to run a private cluster")
+        needs("needs the postgres system user to run a private cluster")
     return Path(found[-1]).parent
 
 
@@ -205,7 +212,7 @@ class PrivateRedis:
 @pytest.fixture
 def private_redis(tmp_path):
     if not shutil.which("redis-server"):
-        pytest.skip("needs redis-server to run a private Redis")
+        needs("needs redis-server to run a private Redis")
     if not port_free(REDIS_PORT):
         pytest.fail(f"port {REDIS_PORT} is taken: a private Redis left running?")
     directory = tmp_path / "redis"

@@ -26,6 +26,7 @@ from meetings import reminders, services
 from meetings.enums import AnswerChannel, AttendanceStatus
 from meetings.models import Delegation, Meeting
 from tests.factories import UserFactory
+from tests.reliability.conftest import needs
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -161,7 +162,7 @@ def postgres_tools() -> None:
         pytest.skip("pg_dump and pg_restore back up PostgreSQL; this run is on SQLite")
     missing = [tool for tool in ("pg_dump", "pg_restore") if not shutil.which(tool)]
     if missing:
-        pytest.skip(f"needs {' and '.join(missing)} (Debian's postgresql-client)")
+        needs(f"needs {' and '.join(missing)} (Debian's postgresql-client)")
 
 
 def test_pg_dump_restores_to_the_same_calendar(demo, staff, client, tmp_path):
