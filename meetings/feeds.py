@@ -18,6 +18,7 @@ first; a client that sends only If-Modified-Since gets a 304 while that date hol
 """
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -120,6 +121,14 @@ _by_fingerprint = response_cache.LocalLRU(settings.RESPONSE_CACHE_MAX_BYTES)
 @receiver(setting_changed)
 def _forget_events(**kwargs) -> None:
     _by_fingerprint.clear()  # SITE_URL and the like are in the bytes
+    _document_keys.clear()
+
+
+# The document key of each recent (query string, day, calendar version) in this worker: a
+# subscriber polling an unchanged feed then costs a look-up, not parsing and hashing its
+# query again. Bounded by emptying it whole; the next requests fill it again.
+_document_keys: dict[tuple, bytes] = {}
+DOCUMENT_KEYS_MAX = 4096
 
 
 def feed_parts(meetings) -> tuple[list[ical.MeetingEntry], list[bytes]]:
@@ -216,10 +225,17 @@ def stable_since(key: str, document: Document) -> Document:
     return Document(body=document.body, etag=document.etag, last_modified=since)
 
 
-def _etag_matches(request: HttpRequest, etag: str) -> bool:
+def _etag_matches(header: str, etag: str) -> bool:
+    if header == etag:  # what a polling client sends back, parsed by nobody
+        return True
     # Weak comparison (RFC 9110 13.1.2): a CDN or compressing proxy may weaken the tag.
-    tags = parse_etags(request.headers.get("If-None-Match", ""))
+    tags = parse_etags(header)
     return "*" in tags or any(tag.removeprefix("W/") == etag for tag in tags)
+
+
+@functools.lru_cache(maxsize=1024)
+def _http_date(seconds: int) -> str:
+    return http_date(seconds)
 
 
 def _not_modified(request: HttpRequest, document: Document) -> bool:
@@ -228,9 +244,11 @@ def _not_modified(request: HttpRequest, document: Document) -> bool:
     A date is trusted once its second has passed: other bytes may have been served
     earlier in that same second, and the dates cannot tell them apart.
     """
-    if "If-None-Match" in request.headers:
-        return _etag_matches(request, document.etag)
-    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    # META rather than request.headers, which copies every header on first use.
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:
+        return _etag_matches(if_none_match, document.etag)
+    since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
     if since is None or document.last_modified is None:
         return False
     modified = int(document.last_modified.timestamp())
@@ -246,18 +264,24 @@ def _respond(request: HttpRequest, document: Document, *, filename: str = "") ->
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["ETag"] = document.etag
     if document.last_modified is not None:
-        response["Last-Modified"] = http_date(document.last_modified.timestamp())
+        response["Last-Modified"] = _http_date(int(document.last_modified.timestamp()))
     response["Cache-Control"] = f"public, max-age={settings.FEED_MAX_AGE}"
     return response
 
 
-def feed_document(params, *, today: dt.date) -> Document:
+def feed_document(params, *, today: dt.date, query_string: str | None = None) -> Document:
     """The feed for the query `params`, from the cache while nothing has changed.
 
-    Raises InvalidFilter for a bad parameter.
+    `query_string`, the raw one of the request, lets a repeated request skip computing
+    the cache key. Raises InvalidFilter for a bad parameter.
     """
-    window = feed_window(params, today=today)
     stamp = response_cache.current_stamp()
+    remembered = (query_string, today, stamp)
+    if query_string is not None and (known := _document_keys.get(remembered)) is not None:
+        document = response_cache.memory.get(known)
+        if document is not None:
+            return document
+    window = feed_window(params, today=today)
     query = sorted((name, params.getlist(name)) for name in FILTER_PARAMS)
     key = "document:" + _hash(
         (
@@ -274,6 +298,11 @@ def feed_document(params, *, today: dt.date) -> Document:
     # A cached document also proves the query valid: what the filter checks codes
     # against (formats, participants) is in the stamp.
     local_key = key.encode()
+    if query_string is not None:
+        if len(_document_keys) >= DOCUMENT_KEYS_MAX:
+            _document_keys.clear()
+        # Only a key: a query that turns out invalid never has a document under it.
+        _document_keys[remembered] = local_key
     document = response_cache.memory.get(local_key)
     if document is not None:
         return document
@@ -304,7 +333,11 @@ def feed_document(params, *, today: dt.date) -> Document:
 def meetings_feed(request: HttpRequest) -> HttpResponse:
     """/feeds/meetings.ics: published meetings matching the shared filter."""
     try:
-        document = feed_document(request.GET, today=timezone.now().date())
+        document = feed_document(
+            request.GET,
+            today=timezone.now().date(),
+            query_string=request.META.get("QUERY_STRING", ""),
+        )
     except InvalidFilter as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     return _respond(request, document)

@@ -147,12 +147,13 @@ def reminders_plan(*, now: dt.datetime | None = None) -> Plan:
     now = now or timezone.now()
     schedules = schedule_days()
     candidates = reminder_candidates(now=now)
-    rows = {
-        (delegation_id, step): status
-        for delegation_id, step, status in Reminder.objects.filter(
-            delegation__in=candidates.values("pk")
-        ).values_list("delegation_id", "step", "status")
-    }
+    rows, invitation_mailed = {}, {}
+    for delegation_id, step, status, due_at in Reminder.objects.filter(
+        delegation__in=candidates.values("pk")
+    ).values_list("delegation_id", "step", "status", "due_at"):
+        rows[delegation_id, step] = status
+        if step == INVITATION_STEP:
+            invitation_mailed[delegation_id] = due_at
     plan = Plan()
     for delegation in candidates:
         meeting = delegation.meeting
@@ -168,7 +169,12 @@ def reminders_plan(*, now: dt.datetime | None = None) -> Plan:
             plan.skipped.append(Skip(delegation, reason))
             continue
         days = schedules.get(meeting.format_id, schedules[None])
-        step = due_step(days=days, deadline=deadline, invited_at=delegation.invited_at, now=now)
+        # Steps that fell before the invitation went out are not sent after it.
+        invited_at = max(
+            filter(None, (delegation.invited_at, invitation_mailed.get(delegation.pk))),
+            default=None,
+        )
+        step = due_step(days=days, deadline=deadline, invited_at=invited_at, now=now)
         if step is None:
             coming = next_step(days=days, deadline=deadline, now=now)
             if coming is None:
@@ -289,6 +295,20 @@ def invitations_queue(
     return rows
 
 
+def invitations_owed(
+    delegations: QuerySet[Delegation], *, by: AbstractBaseUser | None = None
+) -> list[Reminder]:
+    """Queue the invitation of each of these delegations that is still invited, has
+    addresses and never had one (its meeting open); at most one per delegation ever."""
+    owed = (
+        delegations.filter(attendance=AttendanceStatus.INVITED)
+        .exclude(contact_emails="")
+        .exclude(reminders__step=INVITATION_STEP)
+        .select_related("meeting")
+    )
+    return invitations_queue(delegations=list(owed), by=by)
+
+
 @transaction.atomic
 def reminder_request(
     *, delegation: Delegation, by: AbstractBaseUser | None, now: dt.datetime | None = None
@@ -373,8 +393,20 @@ def unwanted_reason(reminder: Reminder, *, now: dt.datetime) -> str:
     if reminder.kind == ReminderKind.SCHEDULED:
         if delegation.reminders_paused:
             return "reminders paused"
-        if confirmation_deadline(meeting) <= now:
+        deadline = confirmation_deadline(meeting)
+        if deadline <= now:
             return "confirmation deadline passed"
+        # A row left queued while the workers were down is overtaken by a later step:
+        # the delegation gets the latest due step once, not the backlog.
+        schedules = schedule_days()
+        latest = due_step(
+            days=schedules.get(meeting.format_id, schedules[None]),
+            deadline=deadline,
+            invited_at=delegation.invited_at,
+            now=now,
+        )
+        if latest is not None and latest < (reminder.days_before or 0):
+            return f"overtaken by the reminder {_days_label(latest)}"
     if not delegation.addresses:
         return "no contact addresses"
     return ""

@@ -96,6 +96,7 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
             "when": reminders.meeting_when(meeting),
             "where": reminders.meeting_where(meeting),
             "deadline": reminders.local_moment(meeting, reminders.confirmation_deadline(meeting)),
+            "deadline_at": reminders.confirmation_deadline(meeting),
             "answered_at": (
                 reminders.local_moment(meeting, delegation.answered_at)
                 if delegation.answered_at

@@ -102,13 +102,17 @@ def meeting_save(
     if not meeting.slug:
         meeting.slug = meeting_slug(meeting)
     meeting.full_clean()
-    if meeting.pk is not None:
+    existed = meeting.pk is not None
+    if existed:
         before = Meeting.objects.filter(pk=meeting.pk).values(*SEQUENCE_FIELDS).first() or {}
         if any(before.get(field) != getattr(meeting, field) for field in SEQUENCE_FIELDS):
             meeting.sequence += 1
     meeting.revision += 1
     _mark_history(meeting, by=by, reason=reason)
     meeting.save()
+    if existed and not reminders.meeting_closed_reason(meeting, now=timezone.now()):
+        # Delegations invited while it was unpublished or postponed hear of it now.
+        reminders.invitations_owed(meeting.delegations.all(), by=by)
     return meeting
 
 
@@ -238,6 +242,9 @@ def delegation_save(
     delegation.revision += 1
     _mark_history(delegation, by=by, reason=reason)
     delegation.save()
+    if delegation.attendance == AttendanceStatus.INVITED and delegation.addresses:
+        # Added one at a time (admin, API), or given its first addresses since.
+        reminders.invitations_owed(Delegation.objects.filter(pk=delegation.pk), by=by)
     return delegation
 
 

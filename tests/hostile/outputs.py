@@ -264,14 +264,15 @@ def assert_api_meeting(data: dict, meeting: Meeting) -> None:
 
 def assert_invitation(delegation) -> None:
     """The invitation as reminders.py builds it: one-line subject, the stored addresses only."""
-    row = Reminder.objects.create(
+    # Saving the meeting may already have queued it (an invitation owed).
+    row, created = Reminder.objects.get_or_create(
         delegation=delegation,
-        kind=ReminderKind.INVITATION,
         step=reminders.INVITATION_STEP,
-        due_at=delegation.meeting.start,
+        defaults={"kind": ReminderKind.INVITATION, "due_at": delegation.meeting.start},
     )
     title = ical.clean_text(delegation.meeting.title)
     subject = reminders.subject_line(f"Invitation: please confirm your attendance at {title}")
     assert_mail(reminders.reminder_email(row), subject=subject, recipients=delegation.addresses)
     tally.count("mail headers")
-    row.delete()
+    if created:
+        row.delete()

@@ -1,6 +1,11 @@
 """The admin's import: upload, preview (a dry run), confirm; refused when the plan moved."""
 
+import datetime as dt
+import threading
+from urllib.parse import parse_qs, urlencode, urlsplit
+
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -8,6 +13,7 @@ from django.urls import reverse
 from meetings import services
 from meetings.importer import RowError
 from meetings.models import Meeting
+from tests.conftest import TODAY
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -189,3 +195,218 @@ def test_admin_changelist_links_import_and_filtered_export(client, editor, demo)
     assert html.count(f'<a href="{IMPORT_URL}">Import</a>') == 1
     assert html.count('href="/admin/meetings/meeting/export/csv/?status__exact=held"') == 1
     assert html.count('href="/admin/meetings/meeting/export/xlsx/?status__exact=held"') == 1
+
+
+# Progress -------------------------------------------------------------------------------
+
+PROGRESS_URL = "/admin/meetings/meeting/import/progress/"
+STATUS_URL = "/admin/meetings/meeting/import/status/"
+
+
+def rows(count: int) -> bytes:
+    """A file creating `count` meetings: AMM 101, AMM 102, ..."""
+    lines = [HEADER] + [
+        f",AMM,{100 + n},,Phnom Penh,2030-08-03,09:00,2030-08-03,12:00,,yes"
+        for n in range(1, count + 1)
+    ]
+    return "\n".join(lines).encode()
+
+
+def script_upload(client, data: bytes, name: str = "plan.csv"):
+    """The upload as import-progress.js sends it."""
+    return client.post(
+        IMPORT_URL, {"file": SimpleUploadedFile(name, data)}, HTTP_ACCEPT="application/json"
+    )
+
+
+def token_of(answer) -> str:
+    return parse_qs(urlsplit(answer.json()["preview"]).query)["token"][0]
+
+
+def progress(client, token: str) -> dict:
+    response = client.get(PROGRESS_URL, {"token": token})
+    assert response.status_code == 200
+    return response.json()
+
+
+def join_import_threads() -> None:
+    for thread in threading.enumerate():
+        if thread.name.startswith("meeting-import-"):
+            thread.join(timeout=60)
+
+
+def test_admin_import_script_upload_answers_where_to_preview_and_follow(client, editor, demo):
+    client.force_login(editor)
+
+    answer = script_upload(client, rows(30))
+
+    token = token_of(answer)
+    query = urlencode({"token": token})
+    assert (answer.status_code, answer.json()) == (
+        200,
+        {"preview": f"{IMPORT_URL}?{query}", "progress": f"{PROGRESS_URL}?{query}"},
+    )
+    assert progress(client, token) == {
+        "state": "running",
+        "stage": "check",
+        "done": 0,
+        "total": 0,
+        "label": "Reading the file…",
+        "bad_rows": 0,
+    }
+
+
+def test_admin_import_progress_of_preview_counts_every_row(client, editor, demo):
+    client.force_login(editor)
+    token = token_of(script_upload(client, rows(30)))
+
+    preview = client.get(IMPORT_URL, {"token": token})
+
+    assert (preview.status_code, preview.context["result"].counts) == (
+        200,
+        {"create": 30, "change": 0, "unchanged": 0},
+    )
+    assert progress(client, token) == {
+        "state": "ready",
+        "stage": "check",
+        "done": 30,
+        "total": 30,
+        "label": "Checked 30 of 30 rows",
+        "bad_rows": 0,
+    }
+    html = preview.content.decode()
+    assert html.count(f'data-progress="{PROGRESS_URL}?{urlencode({"token": token})}"') == 1
+    assert Meeting.objects.filter(format__code="AMM", number__gt=100).count() == 0
+
+
+def test_admin_import_progress_of_bad_file_reports_every_bad_row(client, editor, demo):
+    client.force_login(editor)
+    data = (
+        f"{HEADER}\n"
+        ",AMM,56,,Phnom Penh,2030-08-03,09:00,2030-08-03,12:00,,yes\n"
+        ",XYZ,1,,,2030-08-03,09:00,2030-08-03,12:00,Asia/Bangkok,yes\n"
+        ",EAS,13,,,2030-08-03,25:00,2030-08-03,12:00,Asia/Jakarta,yes\n"
+    ).encode()
+    token = token_of(script_upload(client, data))
+
+    preview = client.get(IMPORT_URL, {"token": token})
+
+    assert (preview.status_code, preview.context["errors"], preview.context["confirm"]) == (
+        400,
+        [
+            RowError(3, "unknown format code “XYZ”.", "format"),
+            RowError(4, "“25:00” is not a time of day (00:00 to 23:59).", "start_time"),
+        ],
+        None,
+    )
+    assert progress(client, token) == {
+        "state": "failed",
+        "stage": "check",
+        "done": 3,
+        "total": 3,
+        "label": "Checked 3 of 3 rows",
+        "bad_rows": 2,
+    }
+    assert Meeting.objects.filter(number=56).count() == 0
+
+
+def test_admin_import_progress_of_another_user_is_not_found(client, editor, demo):
+    client.force_login(editor)
+    token = token_of(script_upload(client, rows(3)))
+    other = UserFactory(username="other-editor", is_superuser=True)
+    client.force_login(other)
+
+    responses = [
+        client.get(PROGRESS_URL, {"token": token}).status_code,
+        client.get(STATUS_URL, {"token": token}).status_code,
+        client.get(PROGRESS_URL, {"token": token + "x"}).status_code,
+    ]
+
+    assert responses == [404, 404, 404]
+
+
+def test_admin_import_progress_needs_add_and_change_permission(client, editor, viewer, demo):
+    client.force_login(editor)
+    token = token_of(script_upload(client, rows(3)))
+    client.force_login(viewer)
+
+    assert client.get(PROGRESS_URL, {"token": token}).status_code == 403
+
+
+def test_admin_import_script_upload_of_wrong_kind_answers_the_form_errors(client, editor):
+    client.force_login(editor)
+
+    answer = script_upload(client, b"%PDF-1.7", name="plan.pdf")
+
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {"errors": {"file": ["Choose a .csv, .xlsx or .ics file."]}},
+    )
+
+
+def test_admin_import_status_page_without_script_refreshes_while_running(client, editor, demo):
+    client.force_login(editor)
+    token = token_of(script_upload(client, rows(3)))
+
+    response = client.get(STATUS_URL, {"token": token})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count('<noscript><meta http-equiv="refresh" content="2"></noscript>') == 1
+    assert html.count(f'data-follow="{PROGRESS_URL}?{urlencode({"token": token})}"') == 1
+    assert html.count('<p class="import-progress-label">Reading the file…</p>') == 1
+
+
+def test_admin_import_progress_of_a_lost_process_reads_interrupted(client, editor, demo):
+    client.force_login(editor)
+    token = token_of(script_upload(client, rows(3)))
+
+    with time_machine.travel(TODAY + dt.timedelta(minutes=6), tick=False):
+        state = progress(client, token)
+        page = client.get(STATUS_URL, {"token": token})
+
+    assert state["state"] == "interrupted"
+    assert (
+        " ".join(page.content.decode().split()).count(
+            "was interrupted (the server restarted): nothing was imported."
+        )
+        == 1
+    )
+
+
+# The thread needs committed data, so the test is transactional. Its flush empties the
+# staff groups (made by a migration), so it runs at the end with the live-server tests
+# (tests/browser/conftest.py) and imports as a superuser, who needs no group.
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_admin_import_large_confirmed_import_runs_in_background(client, superuser, demo, settings):
+    settings.IMPORT_BACKGROUND_ROWS = 20
+    client.force_login(superuser)
+    token = token_of(script_upload(client, rows(25)))
+    confirm = client.get(IMPORT_URL, {"token": token}).context["confirm"]
+
+    response = client.post(
+        IMPORT_URL, {"token": confirm["token"].value(), "digest": confirm["digest"].value()}
+    )
+    join_import_threads()
+    state = progress(client, token)
+    status = client.get(STATUS_URL, {"token": token})
+
+    assert (response.status_code, response["Location"]) == (
+        302,
+        f"{STATUS_URL}?{urlencode({'token': token})}",
+    )
+    assert state == {
+        "state": "done",
+        "stage": "save",
+        "done": 25,
+        "total": 25,
+        "label": "Saved 25 of 25 rows",
+        "bad_rows": 0,
+    }
+    assert (status.status_code, status["Location"]) == (302, "/admin/meetings/meeting/")
+    assert [str(m) for m in get_messages(status.wsgi_request)] == [
+        "plan.csv: 25 rows read: 25 created, 0 changed, 0 unchanged."
+    ]
+    assert Meeting.objects.filter(format__code="AMM", number__gt=100).count() == 25
+    assert progress(client, token)["state"] == "gone"

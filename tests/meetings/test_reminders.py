@@ -11,6 +11,7 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
 from aseancal.celery import app as celery_app
 from meetings import reminders, services
@@ -472,6 +473,107 @@ def test_send_now_goes_out_even_when_scheduled_reminders_are_paused(
     with django_capture_on_commit_callbacks(execute=True):
         services.delegation_send_reminder_now(delegation=delegation, by=None)
     assert rows() == [("RU", "invitation", "invitation", "sent")]
+
+
+def test_delegation_added_alone_is_mailed_its_invitation_once(
+    frozen_now, eager_celery, django_capture_on_commit_callbacks
+):
+    meeting = meeting_in(20, title="SOM rehearsal")
+    with django_capture_on_commit_callbacks(execute=True):
+        delegation = services.delegation_create(
+            meeting=meeting,
+            participant=ParticipantFactory(code="RU"),
+            by=None,
+            contact_emails="asean@ru.mfa.example",
+        )
+        assert mail.outbox == []  # nothing leaves before the commit
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delegation_update(delegation=delegation, by=None, head_name="Sergey Lavrov")
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (
+            ["asean@ru.mfa.example"],
+            "Invitation: please confirm your attendance at SOM rehearsal",
+        )
+    ]
+    assert rows() == [("RU", "invitation", "invitation", "sent")]
+
+
+def test_delegation_created_through_the_api_is_mailed_its_invitation(
+    frozen_now, eager_celery, django_capture_on_commit_callbacks, superuser
+):
+    meeting = meeting_in(20)
+    ParticipantFactory(code="JP")
+    client = APIClient()
+    client.force_authenticate(superuser)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/delegations/",
+            {"meeting": meeting.slug, "participant": "jp", "contact_emails": ["desk@jp.example"]},
+            format="json",
+        )
+    assert (response.status_code, [m.to for m in mail.outbox]) == (201, [["desk@jp.example"]])
+    assert rows() == [("JP", "invitation", "invitation", "sent")]
+
+
+def test_delegation_given_its_first_addresses_is_then_invited(
+    frozen_now, eager_celery, django_capture_on_commit_callbacks
+):
+    delegation = services.delegation_create(
+        meeting=meeting_in(20), participant=ParticipantFactory(code="RU"), by=None
+    )
+    assert rows() == []  # nowhere to send it
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delegation_update(
+            delegation=delegation, by=None, contact_emails="asean@ru.mfa.example"
+        )
+    assert ([m.to for m in mail.outbox], rows()) == (
+        [["asean@ru.mfa.example"]],
+        [("RU", "invitation", "invitation", "sent")],
+    )
+
+
+def test_answered_delegation_added_alone_gets_no_invitation(frozen_now):
+    services.delegation_create(
+        meeting=meeting_in(20),
+        participant=ParticipantFactory(code="RU"),
+        by=None,
+        contact_emails="asean@ru.mfa.example",
+        attendance=AttendanceStatus.CONFIRMED,
+    )
+    assert rows() == []
+
+
+def test_publishing_a_meeting_sends_the_invitations_it_owes_then_no_backlog(
+    frozen_now, eager_celery, django_capture_on_commit_callbacks
+):
+    meeting = meeting_in(10, published=False, title="SOM rehearsal")
+    # Invited 30 days ago while the meeting was a draft: no mail could go then.
+    invited(meeting, "RU")
+    assert rows() == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_set_published(meeting=meeting, by=None, published=True)
+    assert [m.subject for m in mail.outbox] == [
+        "Invitation: please confirm your attendance at SOM rehearsal"
+    ]
+    # The 21- and 14-day steps fell before the invitation went: no reminder follows it.
+    assert reminders.reminders_plan().planned == []
+    frozen_now.shift(3 * DAY)  # 7 days before
+    assert [r.step for r in reminders.reminders_plan().planned] == ["7d"]
+
+
+def test_step_left_queued_while_workers_were_down_is_overtaken_by_the_next(frozen_now):
+    stale = _planned()  # 7 days before: queued, and no worker picks it up
+    frozen_now.shift(4 * DAY)  # 1 day before: the planner adds the 1-day step
+    reminders.reminders_plan()
+    latest = Reminder.objects.get(step="1d")
+    outcomes = [reminders.reminder_send(reminder_id=pk).outcome for pk in (stale.pk, latest.pk)]
+    stale.refresh_from_db()
+    assert (outcomes, stale.status, stale.skip_reason) == (
+        ["skipped", "sent"],
+        "skipped",
+        "overtaken by the reminder 1 day before the deadline",
+    )
+    assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [latest.message_id]
 
 
 # -- the sweeper --------------------------------------------------------------------------

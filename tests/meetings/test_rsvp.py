@@ -66,6 +66,11 @@ def test_rsvp_page_shows_the_meeting_in_local_time(client, frozen_now, delegatio
         "Where PICC, Manila Please answer by Monday 9 November 2026, 09:00 (Manila time, UTC+8) "
         "Your answer so far None yet"
     ) in text(response)
+    # The same moments, machine-readable (the deadline defaults to the start).
+    assert re.findall(r'<time datetime="([^"]+)"', response.content.decode()) == [
+        "2026-11-09T01:00:00+00:00",
+        "2026-11-09T01:00:00+00:00",
+    ]
     assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
 
 

@@ -1,0 +1,257 @@
+"""The public pages' accessibility promises, checked in a real browser.
+
+axe-core (WCAG 2.0, 2.1 and 2.2 at levels A and AA, and its best-practice rules: heading
+order, landmarks, regions) must find nothing on each page, at desktop and phone width. At
+phone width nothing scrolls sideways and the main navigation can be reached and used; the
+keyboard's focus is always visible; every <time> carries a machine-readable date; every
+label, description and in-page link points at an element that exists. axe-core is injected
+into the page, so those tabs bypass the site's script policy (tests/browser/test_csp.py
+checks the policy itself).
+"""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.template.loader import render_to_string
+
+from meetings.models import Delegation
+from meetings.tokens import rsvp_token
+from tests.browser.conftest import DESKTOP
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+PHONE = {"width": 375, "height": 740}
+RSVP = "rsvp"
+
+# (name, path, status). RSVP stands for a delegation's signed link, made once the demo
+# data exists.
+PAGES = [
+    ("home", "/", 200),
+    ("list", "/meetings/", 200),
+    ("list-filtered", "/meetings/?format=EAS&country=RU&status=held", 200),
+    ("month", "/calendar/2022/08/", 200),
+    ("month-today", "/calendar/2026/11/", 200),
+    ("meeting", "/meetings/2022-amm-55/", 200),
+    ("meeting-cancelled", "/meetings/sample-asean-japan-pmc/", 200),
+    ("format", "/formats/EAS/", 200),
+    ("country", "/countries/ru/", 200),
+    ("changes", "/changes/", 200),
+    ("rsvp", RSVP, 200),
+    ("rsvp-refused", "/rsvp/not-a-token/", 400),
+    ("bad-filter", "/meetings/?from=notadate", 400),
+    ("not-found", "/meetings/no-such-meeting/", 404),
+]
+PAGE_IDS = [name for name, _path, _status in PAGES]
+
+
+def resolve(path: str) -> str:
+    if path != RSVP:
+        return path
+    delegation = Delegation.objects.get(meeting__slug="sample-som", participant__code="PH")
+    return f"/rsvp/{rsvp_token(delegation)}/"
+
+
+def describe(violations: list[dict]) -> str:
+    """One line per rule, then one per failing element, so a failure says what to fix."""
+    lines = []
+    for rule in violations:
+        lines.append(f"{rule['id']} ({rule['impact']}): {rule['help']}")
+        for node in rule["nodes"]:
+            summary = " ".join(node.get("failureSummary", "").split())
+            lines.append(f"    {node['target']}: {summary}")
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def axe():
+    return Axe()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize(("name", "path", "status"), PAGES, ids=PAGE_IDS)
+def test_page_has_no_axe_violations(open_tab, demo_site, axe, name, path, status, viewport):
+    # The site's policy allows only its own scripts; axe-core is injected from outside.
+    tab = open_tab(bypass_csp=True, viewport=viewport)
+    assert tab.open(resolve(path)) == status
+
+    violations = axe.run(tab.page, options=AXE_OPTIONS).response["violations"]
+
+    assert violations == [], f"{name}: axe-core found\n{describe(violations)}"
+    # An error page's own status is the only thing Chromium may log as an error.
+    own_status = f"Failed to load resource: the server responded with a status of {status} "
+    assert [error for error in tab.errors if not error.startswith(own_status)] == []
+
+
+def test_rsvp_form_answers_and_errors_have_no_axe_violations(open_tab, demo_site, axe):
+    tab = open_tab(bypass_csp=True)
+    tab.open(resolve(RSVP))
+
+    # Nothing chosen: the page comes back (400) with its errors.
+    tab.page.locator("input[name=attendance]").evaluate_all(
+        "radios => radios.forEach(radio => { radio.checked = false; })"
+    )
+    with tab.page.expect_navigation():
+        tab.page.get_by_role("button", name="Send our answer").click()
+    refused = axe.run(tab.page, options=AXE_OPTIONS).response["violations"]
+    alert = tab.page.get_by_role("alert").inner_text()
+
+    tab.page.get_by_label("We will not attend (decline)").check()
+    with tab.page.expect_navigation():
+        tab.page.get_by_role("button", name="Send our answer").click()
+    answered = axe.run(tab.page, options=AXE_OPTIONS).response["violations"]
+
+    assert alert == "Choose whether your delegation will attend."
+    assert tab.page.get_by_role("status").inner_text() == (
+        "Thank you. Your answer is recorded: Declined."
+    )
+    assert refused == [], describe(refused)
+    assert answered == [], describe(answered)
+
+
+@pytest.mark.parametrize("template", ["500.html", "503.html"])
+def test_server_error_pages_have_no_axe_violations(open_tab, axe, template):
+    tab = open_tab(bypass_csp=True)
+    tab.page.set_content(render_to_string(template))
+
+    violations = axe.run(tab.page, options=AXE_OPTIONS).response["violations"]
+
+    assert violations == [], describe(violations)
+
+
+@pytest.mark.parametrize(("name", "path", "status"), PAGES, ids=PAGE_IDS)
+def test_page_fits_a_phone_without_sideways_scrolling(open_tab, demo_site, name, path, status):
+    tab = open_tab(viewport=PHONE, is_mobile=True, has_touch=True)
+    assert tab.open(resolve(path)) == status
+
+    widths = tab.page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    overflowing = tab.page.evaluate(
+        """() => [...document.querySelectorAll("body *")]
+            .filter(el => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+            .filter(el => !el.closest(".table-scroll"))
+            .map(el => el.tagName.toLowerCase() + (el.className ? "." + el.className : ""))"""
+    )
+    assert (widths[0] <= widths[1], overflowing) == (True, [])
+
+    nav = tab.page.get_by_role("navigation", name="Main")
+    links = nav.get_by_role("link")
+    assert links.all_inner_texts() == ["Next", "All meetings", "Calendar", "What changed"]
+    for link in links.all():
+        box = link.bounding_box()
+        # On screen, and a target a finger can hit (WCAG 2.2's 24 by 24 CSS pixels).
+        assert (box["x"] >= 0, box["x"] + box["width"] <= PHONE["width"]) == (True, True)
+        assert (box["width"] >= 24, box["height"] >= 24) == (True, True), link.inner_text()
+
+
+def test_main_navigation_works_at_phone_width(open_tab, demo_site):
+    tab = open_tab(viewport=PHONE, is_mobile=True, has_touch=True)
+    tab.open("/")
+
+    with tab.page.expect_navigation():
+        tab.page.get_by_role("navigation", name="Main").get_by_role(
+            "link", name="All meetings"
+        ).tap()
+
+    assert tab.page.url == f"{tab.base_url}/meetings/"
+    current = tab.page.get_by_role("navigation", name="Main").locator("[aria-current=page]")
+    assert current.inner_text() == "All meetings"
+
+
+FOCUS_STYLE = """el => {
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    return {
+        tag: el.tagName.toLowerCase(),
+        text: (el.innerText || el.getAttribute("aria-label") || el.name || "").trim().slice(0, 40),
+        onScreen: box.width > 0 && box.height > 0 && box.right > 0 && box.bottom > 0
+            && box.left < window.innerWidth,
+        outline: `${style.outlineStyle} ${style.outlineWidth}`,
+        boxShadow: style.boxShadow,
+        indicator: (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0)
+            || style.boxShadow !== "none",
+    };
+}"""
+
+
+@pytest.mark.parametrize(("name", "path", "status"), PAGES, ids=PAGE_IDS)
+def test_keyboard_focus_is_always_visible(open_tab, demo_site, name, path, status):
+    tab = open_tab()
+    tab.open(resolve(path))
+
+    tab.page.keyboard.press("Tab")
+    first = tab.page.evaluate("() => document.activeElement.textContent")
+    assert first == "Skip to content"
+    stops = []
+    # The first stops of the page: the skip link, the header, and well into the content.
+    for _ in range(30):
+        stop = tab.page.evaluate(f"({FOCUS_STYLE})(document.activeElement)")
+        if stop["tag"] == "body":
+            break
+        stops.append(stop)
+        tab.page.keyboard.press("Tab")
+    hidden = [stop for stop in stops if not (stop["onScreen"] and stop["indicator"])]
+
+    assert (len(stops) >= 6, hidden) == (True, [])
+
+
+def test_skip_link_moves_focus_to_the_main_content(open_tab, demo_site):
+    tab = open_tab()
+    tab.open("/meetings/")
+
+    tab.page.keyboard.press("Tab")
+    tab.page.keyboard.press("Enter")
+    tab.page.keyboard.press("Tab")
+
+    assert tab.page.evaluate("() => document.activeElement.closest('main') !== null") is True
+
+
+@pytest.mark.parametrize(("name", "path", "status"), PAGES, ids=PAGE_IDS)
+def test_dates_are_machine_readable(open_tab, demo_site, name, path, status):
+    tab = open_tab()
+    tab.open(resolve(path))
+
+    bad = tab.page.evaluate(
+        r"""() => [...document.querySelectorAll("time")]
+            .map(el => el.getAttribute("datetime"))
+            .filter(value => !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z))?$/
+                .test(value || ""))"""
+    )
+
+    assert bad == []
+
+
+@pytest.mark.parametrize(("name", "path", "status"), PAGES, ids=PAGE_IDS)
+def test_references_name_elements_on_the_page(open_tab, demo_site, name, path, status):
+    """A label, description or landmark name that points at no element says nothing."""
+    tab = open_tab()
+    tab.open(resolve(path))
+
+    dangling = tab.page.evaluate(
+        """attrs => {
+            const refs = [];
+            for (const attr of attrs) {
+                for (const el of document.querySelectorAll(`[${attr}]`)) {
+                    for (const id of el.getAttribute(attr).split(/\\s+/).filter(Boolean)) {
+                        if (!document.getElementById(id)) refs.push(`${attr}=${id}`);
+                    }
+                }
+            }
+            for (const a of document.querySelectorAll("a[href^='#']:not([href='#'])")) {
+                if (!document.getElementById(a.getAttribute("href").slice(1))) {
+                    refs.push(`href=${a.getAttribute("href")}`);
+                }
+            }
+            return refs;
+        }""",
+        ["aria-describedby", "aria-labelledby", "aria-controls", "for"],
+    )
+
+    assert dangling == []
