@@ -97,14 +97,18 @@ def test_admin_import_preview_then_confirm_applies_the_plan(client, editor, demo
     assert list((tmp_path / "imports").iterdir()) == []
 
 
+# Line 2 is fine; line 3 has an unknown format, line 4 an hour that does not exist.
+BAD_FILE = (
+    f"{HEADER}\n"
+    ",AMM,56,,Phnom Penh,2030-08-03,09:00,2030-08-03,12:00,,yes\n"
+    ",XYZ,1,,,2030-08-03,09:00,2030-08-03,12:00,Asia/Bangkok,yes\n"
+    ",EAS,13,,,2030-08-03,25:00,2030-08-03,12:00,Asia/Jakarta,yes\n"
+).encode()
+
+
 def test_admin_import_bad_file_lists_every_bad_row_and_saves_nothing(client, editor, demo):
     client.force_login(editor)
-    data = (
-        f"{HEADER}\n"
-        ",AMM,56,,Phnom Penh,2030-08-03,09:00,2030-08-03,12:00,,yes\n"
-        ",XYZ,1,,,2030-08-03,09:00,2030-08-03,12:00,Asia/Bangkok,yes\n"
-        ",EAS,13,,,2030-08-03,25:00,2030-08-03,12:00,Asia/Jakarta,yes\n"
-    ).encode()
+    data = BAD_FILE
 
     response = upload(client, data)
 
@@ -281,12 +285,7 @@ def test_admin_import_progress_of_preview_counts_every_row(client, editor, demo)
 
 def test_admin_import_progress_of_bad_file_reports_every_bad_row(client, editor, demo):
     client.force_login(editor)
-    data = (
-        f"{HEADER}\n"
-        ",AMM,56,,Phnom Penh,2030-08-03,09:00,2030-08-03,12:00,,yes\n"
-        ",XYZ,1,,,2030-08-03,09:00,2030-08-03,12:00,Asia/Bangkok,yes\n"
-        ",EAS,13,,,2030-08-03,25:00,2030-08-03,12:00,Asia/Jakarta,yes\n"
-    ).encode()
+    data = BAD_FILE
     token = token_of(script_upload(client, data))
 
     preview = client.get(IMPORT_URL, {"token": token})
