@@ -208,6 +208,12 @@ def _stored(request: HttpRequest, token: str) -> tuple[Path, str]:
     return file, data["name"]
 
 
+def _upload_again(request: HttpRequest, message: str) -> HttpResponseRedirect:
+    """Back to the upload form, saying why (an expired or foreign token, a lost file)."""
+    messages.error(request, message)
+    return HttpResponseRedirect(reverse("admin:meetings_meeting_import"))
+
+
 def _job(request: HttpRequest, token: str) -> tuple[ImportJob, str]:
     """The job of this user's token, else 404: nobody else learns that it exists."""
     try:
@@ -300,8 +306,7 @@ def _preview(
     try:
         file, name = _stored(request, token)
     except ImportFileError as exc:
-        messages.error(request, str(exc))
-        return HttpResponseRedirect(reverse("admin:meetings_meeting_import"))
+        return _upload_again(request, str(exc))
     job = ImportJob(file.stem)
     job.start()
     try:
@@ -343,8 +348,7 @@ def _confirm(model_admin, request: HttpRequest) -> HttpResponse:
     try:
         file, name = _stored(request, token)
     except ImportFileError as exc:
-        messages.error(request, str(exc))
-        return HttpResponseRedirect(reverse("admin:meetings_meeting_import"))
+        return _upload_again(request, str(exc))
     job = ImportJob(file.stem)
     job.start()
     data = file.read_bytes()

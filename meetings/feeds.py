@@ -29,7 +29,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
-from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_safe
 
 from meetings import ical, response_cache, selectors
@@ -225,14 +225,6 @@ def stable_since(key: str, document: Document) -> Document:
     return Document(body=document.body, etag=document.etag, last_modified=since)
 
 
-def _etag_matches(header: str, etag: str) -> bool:
-    if header == etag:  # what a polling client sends back, parsed by nobody
-        return True
-    # Weak comparison (RFC 9110 13.1.2): a CDN or compressing proxy may weaken the tag.
-    tags = parse_etags(header)
-    return "*" in tags or any(tag.removeprefix("W/") == etag for tag in tags)
-
-
 @functools.lru_cache(maxsize=1024)
 def _http_date(seconds: int) -> str:
     return http_date(seconds)
@@ -247,7 +239,7 @@ def _not_modified(request: HttpRequest, document: Document) -> bool:
     # META rather than request.headers, which copies every header on first use.
     if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
     if if_none_match is not None:
-        return _etag_matches(if_none_match, document.etag)
+        return response_cache.etag_matches(if_none_match, document.etag)
     since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
     if since is None or document.last_modified is None:
         return False
