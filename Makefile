@@ -9,11 +9,13 @@ LOCK := requirements/dev.lock
 STAMP := $(VENV)/.installed-$(shell sha1sum $(LOCK) | cut -c1-12)
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one a core by default; TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= auto
 
 # Development defaults; production sets its own environment.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: install run test smoke audit lint format migrations bench clean
+.PHONY: install run test test-vendor smoke audit lint format migrations bench clean
 
 $(STAMP): $(LOCK)
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 1; }
@@ -42,7 +44,16 @@ format: install
 
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# The tests that depend on the database vendor (VENDOR_MODULES in tests/conftest.py), for
+# a second pass on another database: CI runs them on SQLite after `make test`.
+test-vendor: install
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "vendor and not browser" $(PYTEST_ARGS)
+
+# After a model change: write its migration (make test fails while one is missing).
+migrations: install
+	$(BIN)/python manage.py makemigrations meetings
 
 # What docker-compose.yml runs, with production settings, on the PostgreSQL and Redis
 # servers of DATABASE_URL and CELERY_BROKER_URL (loopback by default): scripts/smoke-prod.

@@ -1,5 +1,6 @@
 """The admin application with the project's own site (see aseancal.admin_site)."""
 
+from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 
 
@@ -15,4 +16,4 @@ class StaffAdminConfig(AdminConfig):
         super().ready()  # autodiscover: every app's admin module has registered by now
         from aseancal import staff_devices
 
-        staff_devices.register(self.module.site)
+        staff_devices.register(admin.site)

@@ -53,10 +53,11 @@ class PolicyMiddleware(CSPMiddleware):
             }
         return parts
 
-    def process_response(
-        self, request: HttpRequest, response: HttpResponseBase
-    ) -> HttpResponseBase:
-        plain = (
+    @staticmethod
+    def is_plain(request: HttpRequest, response: HttpResponseBase) -> bool:
+        """Whether the response takes the settings' policy unchanged: no nonce, no decorator,
+        no header of its own, no report-only policy or excluded prefixes configured."""
+        return (
             not (settings.DEBUG and response.status_code in (404, 500))
             and getattr(request, "_csp_nonce", None) is None
             and HEADER not in response
@@ -65,7 +66,11 @@ class PolicyMiddleware(CSPMiddleware):
             and not (settings.CONTENT_SECURITY_POLICY or {}).get("EXCLUDE_URL_PREFIXES")
             and not any(hasattr(response, name) for name in _PER_RESPONSE)
         )
-        if not plain:
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if not self.is_plain(request, response):
             return super().process_response(request, response)
         api_html = request.path_info.startswith(API_HTML_PREFIX)
         header = _plain_headers.get(api_html)
@@ -77,5 +82,8 @@ class PolicyMiddleware(CSPMiddleware):
         if header:
             response[HEADER] = header
         # As django-csp does: a nonce asked for after the header is written is an error.
-        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        # The attribute is django-csp's own; HttpRequest's type does not declare it.
+        request.csp_nonce = CheckableLazyObject(  # type: ignore[attr-defined]
+            self._csp_nonce_post_response
+        )
         return response

@@ -27,6 +27,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: called while the uncaught exception is being handled."""
     if not database_unavailable(sys.exc_info()[1]):
         return default_server_error(request)
+    response: HttpResponse
     if request.path.startswith(API_PREFIX):
         response = JsonResponse(
             {

@@ -286,7 +286,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "600/minute")},
-    # `format` is the meeting filter's parameter (CONTRACT.md), not a renderer override.
+    # `format` is the meeting filter's parameter (docs/contract.md), not a renderer override.
     "URL_FORMAT_OVERRIDE": None,
 }
 

@@ -1,15 +1,22 @@
 """The secretariat's admin. Saves and actions go through services; every change is in history."""
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
+from django.forms import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from meetings import admin_import, reminders, selectors, services
+from meetings import reminders, selectors, services
 from meetings.enums import AnswerChannel, MeetingStatus
 from meetings.forms import DelegationAdminForm, MeetingAdminForm, VenueAdminForm
+from meetings.imports import admin_views as admin_import
 from meetings.models import (
     Chairmanship,
     CoordinatorTerm,
@@ -30,6 +37,14 @@ SENT, FAILED = ReminderStatus.SENT, ReminderStatus.FAILED
 admin.site.site_header = "aseancal: secretariat"
 admin.site.site_title = "aseancal admin"
 admin.site.index_title = "The ASEAN meetings calendar"
+
+
+def _editor(request: HttpRequest) -> AbstractBaseUser:
+    """The staff member making a change (the admin site lets no anonymous request this far)."""
+    user = request.user
+    if not isinstance(user, AbstractBaseUser):
+        raise PermissionDenied
+    return user
 
 
 class MembershipInline(admin.TabularInline):
@@ -120,19 +135,22 @@ class DelegationInline(admin.TabularInline):
                 reminders_last_sent=Max("reminders__sent_at"),
             )
             # Grouping drops the model's default ordering; keep the page's order.
-            .order_by(*Delegation._meta.ordering)
+            .order_by(*(Delegation._meta.ordering or ()))
         )
 
     @admin.display(description="mails sent")
     def reminders_sent(self, delegation: Delegation) -> str:
+        # Annotated by get_queryset; a row the formset built itself has no counts.
         sent = getattr(delegation, "reminders_sent_count", None)
         if sent is None:
             return "-"
         text = f"{sent} sent"
-        if delegation.reminders_last_sent:
-            text += f", last {delegation.reminders_last_sent:%Y-%m-%d %H:%M} UTC"
-        if delegation.reminders_failed_count:
-            text += f"; {delegation.reminders_failed_count} failed"
+        last = getattr(delegation, "reminders_last_sent", None)
+        if last:
+            text += f", last {last:%Y-%m-%d %H:%M} UTC"
+        failed = getattr(delegation, "reminders_failed_count", 0)
+        if failed:
+            text += f"; {failed} failed"
         return text
 
 
@@ -145,18 +163,45 @@ class YearFilter(admin.SimpleListFilter):
         return [(str(d.year), str(d.year)) for d in years]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(start__year=int(self.value()))
+        year = self.value()
+        if year and year.isdigit():
+            return queryset.filter(start__year=int(year))
         return queryset
 
 
-def save_delegations(request: HttpRequest, formset) -> None:
-    """Save an inline formset of delegations through the service."""
+def save_delegations(request: HttpRequest, formset: BaseInlineFormSet) -> None:
+    """Save an inline formset of delegations, deletions included, through the services."""
+    editor = _editor(request)
     for delegation in formset.save(commit=False):
-        services.delegation_save(delegation=delegation, by=request.user, via=AnswerChannel.ADMIN)
+        services.delegation_save(delegation=delegation, by=editor, via=AnswerChannel.ADMIN)
     for delegation in formset.deleted_objects:
-        delegation.delete()
+        services.delegation_delete(delegation=delegation, by=editor)
     formset.save_m2m()
+
+
+MeetingAction = Callable[["MeetingAdmin", HttpRequest, QuerySet[Meeting]], None]
+
+
+def meeting_bulk_action(
+    *,
+    description: str,
+    pending: Q,
+    change: Callable[[Meeting, AbstractBaseUser], Meeting],
+    done: str,
+) -> MeetingAction:
+    """A changelist action that applies `change` (a service) to the selected meetings `pending`
+    matches, and says how many it changed ("{done} N meeting(s).")."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(
+        model_admin: "MeetingAdmin", request: HttpRequest, queryset: QuerySet[Meeting]
+    ) -> None:
+        editor = _editor(request)
+        # Selected meetings already in the wanted state are left alone, and not counted.
+        changed = [change(meeting, editor) for meeting in queryset.filter(pending)]
+        model_admin.message_user(request, f"{done} {len(changed)} meeting(s).")
+
+    return action
 
 
 @admin.register(Meeting)
@@ -255,7 +300,7 @@ class MeetingAdmin(SimpleHistoryAdmin):
         chair = selectors.chair_for(on=meeting.first_day)
         co_chair = (
             selectors.coordinator_for(partner=meeting.counterpart, on=meeting.first_day)
-            if meeting.counterpart_id
+            if meeting.counterpart is not None
             else None
         )
         text = f"Chair: {chair.name if chair else 'not recorded'}"
@@ -269,10 +314,20 @@ class MeetingAdmin(SimpleHistoryAdmin):
         return format_html_join("", "<p>{}</p>", ((clash.detail,) for clash in found))
 
     def save_model(self, request, obj, form, change):
-        services.meeting_save(meeting=obj, by=request.user)
+        services.meeting_save(meeting=obj, by=_editor(request))
 
     def save_formset(self, request, form, formset, change):
         save_delegations(request, formset)
+
+    def delete_model(self, request, obj):
+        services.meeting_delete(meeting=obj, by=_editor(request))
+
+    def delete_queryset(self, request, queryset):
+        # One at a time, so that each history row carries who deleted it.
+        editor = _editor(request)
+        with transaction.atomic():
+            for meeting in queryset:
+                services.meeting_delete(meeting=meeting, by=editor)
 
     def response_add(self, request, obj, post_url_continue=None):
         self._warn_clashes(request, obj)
@@ -289,41 +344,38 @@ class MeetingAdmin(SimpleHistoryAdmin):
     @admin.action(description="Invite the format's participants", permissions=["change"])
     def invite_participants(self, request: HttpRequest, queryset: QuerySet[Meeting]) -> None:
         for meeting in queryset.select_related("format", "counterpart"):
-            created = services.meeting_invite_participants(meeting=meeting, by=request.user)
+            created = services.meeting_invite_participants(meeting=meeting, by=_editor(request))
             names = ", ".join(d.participant.code for d in created) or "nobody new"
             self.message_user(request, f"{meeting}: invited {len(created)} ({names}).")
 
-    @admin.action(description="Cancel the selected meetings", permissions=["change"])
-    def cancel(self, request: HttpRequest, queryset: QuerySet[Meeting]) -> None:
-        changed = 0
-        for meeting in queryset.exclude(status=MeetingStatus.CANCELLED):
-            services.meeting_cancel(meeting=meeting, by=request.user, reason="")
-            changed += 1
-        self.message_user(request, f"Cancelled {changed} meeting(s).")
-
-    @admin.action(description="Postpone the selected meetings", permissions=["change"])
-    def postpone(self, request: HttpRequest, queryset: QuerySet[Meeting]) -> None:
-        changed = 0
-        for meeting in queryset.exclude(status=MeetingStatus.POSTPONED):
-            services.meeting_postpone(meeting=meeting, by=request.user, reason="")
-            changed += 1
-        self.message_user(request, f"Postponed {changed} meeting(s).")
-
-    @admin.action(description="Publish the selected meetings", permissions=["change"])
-    def publish(self, request: HttpRequest, queryset: QuerySet[Meeting]) -> None:
-        changed = 0
-        for meeting in queryset.filter(published=False):
-            services.meeting_set_published(meeting=meeting, by=request.user, published=True)
-            changed += 1
-        self.message_user(request, f"Published {changed} meeting(s).")
-
-    @admin.action(description="Unpublish the selected meetings", permissions=["change"])
-    def unpublish(self, request: HttpRequest, queryset: QuerySet[Meeting]) -> None:
-        changed = 0
-        for meeting in queryset.filter(published=True):
-            services.meeting_set_published(meeting=meeting, by=request.user, published=False)
-            changed += 1
-        self.message_user(request, f"Unpublished {changed} meeting(s).")
+    cancel = meeting_bulk_action(
+        description="Cancel the selected meetings",
+        pending=~Q(status=MeetingStatus.CANCELLED),
+        change=lambda meeting, by: services.meeting_cancel(meeting=meeting, by=by),
+        done="Cancelled",
+    )
+    postpone = meeting_bulk_action(
+        description="Postpone the selected meetings",
+        pending=~Q(status=MeetingStatus.POSTPONED),
+        change=lambda meeting, by: services.meeting_postpone(meeting=meeting, by=by),
+        done="Postponed",
+    )
+    publish = meeting_bulk_action(
+        description="Publish the selected meetings",
+        pending=Q(published=False),
+        change=lambda meeting, by: services.meeting_set_published(
+            meeting=meeting, by=by, published=True
+        ),
+        done="Published",
+    )
+    unpublish = meeting_bulk_action(
+        description="Unpublish the selected meetings",
+        pending=Q(published=True),
+        change=lambda meeting, by: services.meeting_set_published(
+            meeting=meeting, by=by, published=False
+        ),
+        done="Unpublished",
+    )
 
 
 class ReminderInline(admin.TabularInline):
@@ -332,7 +384,7 @@ class ReminderInline(admin.TabularInline):
     model = Reminder
     extra = 0
     can_delete = False
-    fields = [
+    readonly_fields = (
         "step",
         "kind",
         "status",
@@ -342,8 +394,8 @@ class ReminderInline(admin.TabularInline):
         "recipients",
         "last_error",
         "skip_reason",
-    ]
-    readonly_fields = fields
+    )
+    fields = readonly_fields
     ordering = ["-due_at", "-id"]
     verbose_name_plural = "invitation and reminders"
 
@@ -376,12 +428,23 @@ class DelegationAdmin(SimpleHistoryAdmin):
     actions = ["send_reminder_now", "pause_reminders", "resume_reminders"]
 
     def save_model(self, request, obj, form, change):
-        services.delegation_save(delegation=obj, by=request.user, via=AnswerChannel.ADMIN)
+        services.delegation_save(delegation=obj, by=_editor(request), via=AnswerChannel.ADMIN)
+
+    def delete_model(self, request, obj):
+        services.delegation_delete(delegation=obj, by=_editor(request))
+
+    def delete_queryset(self, request, queryset):
+        # One at a time, so that each history row carries who deleted it.
+        editor = _editor(request)
+        with transaction.atomic():
+            for delegation in queryset:
+                services.delegation_delete(delegation=delegation, by=editor)
 
     @admin.action(description="Send the invitation, or a reminder, now", permissions=["change"])
     def send_reminder_now(self, request: HttpRequest, queryset: QuerySet[Delegation]) -> None:
+        editor = _editor(request)
         rows = [
-            services.delegation_send_reminder_now(delegation=delegation, by=request.user)
+            services.delegation_send_reminder_now(delegation=delegation, by=editor)
             for delegation in queryset.select_related("meeting", "participant")
         ]
         self.message_user(
@@ -398,10 +461,13 @@ class DelegationAdmin(SimpleHistoryAdmin):
     def resume_reminders(self, request: HttpRequest, queryset: QuerySet[Delegation]) -> None:
         self._set_paused(request, queryset, paused=False)
 
-    def _set_paused(self, request: HttpRequest, queryset: QuerySet, *, paused: bool) -> None:
+    def _set_paused(
+        self, request: HttpRequest, queryset: QuerySet[Delegation], *, paused: bool
+    ) -> None:
+        editor = _editor(request)
         changed = [
             services.delegation_set_reminders_paused(
-                delegation=delegation, by=request.user, paused=paused
+                delegation=delegation, by=editor, paused=paused
             )
             for delegation in queryset.exclude(reminders_paused=paused)
         ]
@@ -462,11 +528,12 @@ class ReminderAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description="Send the failed or skipped ones again", permissions=["view"])
+    def has_requeue_permission(self, request: HttpRequest) -> bool:
+        """Sending mails again is for editors (who may change delegations), not viewers."""
+        return request.user.has_perm("meetings.change_delegation")
+
+    @admin.action(description="Send the failed or skipped ones again", permissions=["requeue"])
     def requeue(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
-        if not request.user.has_perm("meetings.change_delegation"):
-            self.message_user(request, "Only editors may send mails.", messages.ERROR)
-            return
         count = reminders.reminders_requeue(
             reminders=queryset.filter(status__in=[ReminderStatus.FAILED, ReminderStatus.SKIPPED])
         )

@@ -33,6 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Lag
 
 from meetings.enums import AttendanceStatus, MeetingStatus
+from meetings.formatting import day_text, days_text, offsets_label
 from meetings.models import Delegation, Meeting
 from meetings.selectors import public_meeting_rows
 
@@ -51,9 +52,6 @@ SHOWN_VALUES = {
     "title": "title",
 }
 ANSWERS = (AttendanceStatus.CONFIRMED, AttendanceStatus.DECLINED)
-
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
@@ -89,17 +87,6 @@ class ChangeEntry:
         return f"{self.meeting.title}: {self.headline}"
 
 
-def _day(moment: dt.datetime | dt.date) -> str:
-    # Spelled out so the text never depends on the process's locale.
-    return f"{_WEEKDAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
-
-
-def _offset(moment: dt.datetime) -> str:
-    minutes = int((moment.utcoffset() or dt.timedelta(0)).total_seconds() // 60)
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
-
-
 def period_text(start: dt.datetime, end: dt.datetime, *, all_day: bool, timezone: str) -> str:
     """When a meeting runs, in its venue's time with the zone and offset named.
 
@@ -110,16 +97,13 @@ def period_text(start: dt.datetime, end: dt.datetime, *, all_day: bool, timezone
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     if all_day:
         first, last = local_start.date(), local_end.date() - dt.timedelta(days=1)
-        days = _day(first) if last <= first else f"{_day(first)} – {_day(last)}"
-        return f"{days}, all day ({timezone})"
+        return f"{days_text(first, last, short=True)}, all day ({timezone})"
+    start_day, end_day = day_text(local_start, short=True), day_text(local_end, short=True)
     if local_start.date() == local_end.date():
-        text = f"{_day(local_start)}, {local_start:%H:%M}–{local_end:%H:%M}"
+        text = f"{start_day}, {local_start:%H:%M}–{local_end:%H:%M}"
     else:
-        text = f"{_day(local_start)}, {local_start:%H:%M} – {_day(local_end)}, {local_end:%H:%M}"
-    offsets = _offset(local_start)
-    if _offset(local_end) != offsets:
-        offsets = f"{offsets} to {_offset(local_end)}"
-    return f"{text} ({timezone}, {offsets})"
+        text = f"{start_day}, {local_start:%H:%M} – {end_day}, {local_end:%H:%M}"
+    return f"{text} ({timezone}, {offsets_label(local_start, local_end)})"
 
 
 def _venue_text(name: str | None, city: str | None) -> str:
@@ -148,14 +132,19 @@ def _after_window(condition: Q) -> ExpressionWrapper:
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
+def _before(path: str) -> Window:
+    """The value of `path` in the history row before this one of the same object."""
+    return Window(
+        Lag(path),
+        partition_by=[F("id")],
+        order_by=[F("history_date").asc(), F("history_id").asc()],
+    )
+
+
 def _meeting_rows(meeting_ids: QuerySet) -> QuerySet:
     """History rows of these meetings where a public value changed while published."""
-    window = {
-        "partition_by": [F("id")],
-        "order_by": [F("history_date").asc(), F("history_id").asc()],
-    }
     previous = {
-        f"old_{name}": Window(Lag(path), **window)
+        f"old_{name}": _before(path)
         for name, path in {**SHOWN_VALUES, "published": "published"}.items()
     }
     changed = Q()
@@ -180,10 +169,6 @@ def _meeting_rows(meeting_ids: QuerySet) -> QuerySet:
 
 def _delegation_rows(meeting_ids: QuerySet) -> QuerySet:
     """History rows of these meetings' delegations where an answer was given while published."""
-    window = {
-        "partition_by": [F("id")],
-        "order_by": [F("history_date").asc(), F("history_id").asc()],
-    }
     published_then = HistoricalMeeting.objects.filter(
         id=OuterRef("meeting_id"), history_date__lte=OuterRef("history_date")
     ).order_by("-history_date", "-history_id")
@@ -191,7 +176,7 @@ def _delegation_rows(meeting_ids: QuerySet) -> QuerySet:
         HistoricalDelegation.objects.filter(meeting_id__in=meeting_ids)
         .exclude(history_type="-")
         .annotate(
-            old_attendance=Window(Lag("attendance"), **window),
+            old_attendance=_before("attendance"),
             meeting_published=Subquery(published_then.values("published")[:1]),
             participant_name=F("participant__name"),
         )

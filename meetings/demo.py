@@ -1,4 +1,4 @@
-"""The reference calendar (../shared/DOMAIN.md) and clearly labelled sample meetings.
+"""The reference calendar (docs/domain.md) and clearly labelled sample meetings.
 
 Loading is idempotent: a row is written only when a value differs, so a second
 run changes nothing, not even history or `updated_at`.
@@ -8,7 +8,7 @@ import datetime as dt
 import zoneinfo
 from collections import Counter
 from decimal import Decimal
-from typing import Any
+from typing import TypeVar
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -211,6 +211,9 @@ REFERENCE_MEETINGS = [
 PRAK_SOKHONN = ("Prak Sokhonn", "Minister of Foreign Affairs and International Cooperation")
 LAVROV = ("Sergey Lavrov", "Minister of Foreign Affairs")
 REPORTED = dt.datetime(2022, 7, 28, tzinfo=zoneinfo.ZoneInfo("Europe/Moscow"))
+DEMO_REASON = "Demo data"
+
+M = TypeVar("M", bound=models.Model)
 
 
 class Loader:
@@ -219,8 +222,9 @@ class Loader:
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
 
-    def upsert(self, model: type[models.Model], lookup: dict, values: dict) -> Any:
-        obj = model.objects.filter(**lookup).first()
+    def upsert(self, model: type[M], lookup: dict, values: dict) -> M:
+        """The row `lookup` finds, created or updated to hold `values`."""
+        obj = model._default_manager.filter(**lookup).first()
         if obj is None:
             obj = model(**lookup, **values)
             self._save(obj, "created")
@@ -232,9 +236,21 @@ class Loader:
         return obj
 
     def _save(self, obj: models.Model, what: str) -> None:
-        obj._change_reason = "Demo data"
+        # Reference rows have no services; the history reason is given as services give it
+        # (simple_history reads the attribute, which Model's type does not declare).
+        obj._change_reason = DEMO_REASON  # type: ignore[attr-defined]
         obj.save()
         self.counts[f"{obj._meta.verbose_name} {what}"] += 1
+
+    def delegation(self, meeting: Meeting, participant: Participant, values: dict) -> None:
+        """The participant's delegation to `meeting`, written through the service if it differs."""
+        found = Delegation.objects.filter(meeting=meeting, participant=participant).first()
+        if found is not None and all(getattr(found, k) == v for k, v in values.items()):
+            return
+        services.delegation_load(
+            meeting=meeting, participant=participant, by=None, reason=DEMO_REASON, **values
+        )
+        self.counts[f"delegation {'created' if found is None else 'updated'}"] += 1
 
 
 def _participants(load: Loader) -> dict[str, Participant]:
@@ -313,7 +329,7 @@ def _meeting(load: Loader, slug: str, values: dict, *, keep_dates: bool = False)
     meeting = Meeting.objects.filter(slug=slug).first()
     if meeting is None:
         meeting = services.meeting_save(
-            meeting=Meeting(slug=slug, **values), by=None, reason="Demo data"
+            meeting=Meeting(slug=slug, **values), by=None, reason=DEMO_REASON
         )
         load.counts["meeting created"] += 1
         return meeting
@@ -322,7 +338,7 @@ def _meeting(load: Loader, slug: str, values: dict, *, keep_dates: bool = False)
     if any(getattr(meeting, name) != value for name, value in values.items()):
         for name, value in values.items():
             setattr(meeting, name, value)
-        services.meeting_save(meeting=meeting, by=None, reason="Demo data")
+        services.meeting_save(meeting=meeting, by=None, reason=DEMO_REASON)
         load.counts["meeting updated"] += 1
     return meeting
 
@@ -342,7 +358,7 @@ def _delegations(load: Loader, meeting: Meeting, answers: dict[str, dict]) -> No
             "contact_emails": f"asean-desk@{participant.code.lower()}.mfa.example",
             "invited_at": meeting.start - dt.timedelta(days=30),
         } | answers.get(participant.code, {})
-        load.upsert(Delegation, {"meeting": meeting, "participant": participant}, values)
+        load.delegation(meeting, participant, values)
 
 
 def _answer(
@@ -394,7 +410,9 @@ def _reference(load: Loader, p: dict[str, Participant], f: dict[str, Format]) ->
     )
     for code, number, counterpart, day in REFERENCE_MEETINGS:
         start, end = _all_day(day, day, PHNOM_PENH)
-        slug = f"2022-{code.lower()}-{number or counterpart.lower()}"
+        key = number or counterpart
+        assert key is not None  # each reference meeting has a number or a counterpart
+        slug = f"2022-{code.lower()}-{str(key).lower()}"
         meeting = _meeting(
             load,
             slug,

@@ -1,43 +1,39 @@
-"""iCal responses: the subscription feed and single-meeting files.
+"""iCal documents: the subscription feed and single-meeting files (views/feeds.py serves them).
 
-Two caches make a feed cheap without serving it stale (for longer than
-RESPONSE_CACHE_REVALIDATE_SECONDS to anonymous readers; see response_cache):
+Three stores (meetings.caching) make a feed cheap without serving it stale (for longer
+than RESPONSE_CACHE_REVALIDATE_SECONDS to anonymous readers):
 - each meeting's VEVENT bytes under `ical.entry_key`, a hash of every value they
   show, so an edit anywhere (a venue rename included) gives new keys and only
   the changed meetings are rebuilt;
-- each feed's finished document (bytes, ETag, Last-Modified) under its query, the
-  day (the window moves daily) and the calendar version, which moves on any
-  write; a request for unchanged data then needs at most one small query. The
-  worker's memory (response_cache.memory) holds the documents it served last.
+- on PostgreSQL, each meeting's entry and bytes under the database's hash of its rows,
+  so only the changed meetings are even read;
+- each feed's finished document (bytes, ETag, Last-Modified) under its filter
+  (`caching.filter_query`), the day (the window moves daily) and the calendar version,
+  which moves on any write; a request for unchanged data then needs at most one small
+  query.
 
 A meeting leaving the feed (unpublished, past the window) or a renamed venue changes
 the bytes without any date in them moving, so a feed's Last-Modified is not a date
-from its rows: it is when these bytes were first served for this query (stable_since),
-and it moves, by a second at least, whenever the bytes do. If-None-Match is compared
-first; a client that sends only If-Modified-Since gets a 304 while that date holds.
+from its rows: it is when these bytes were first served for this query
+(caching.first_served), and it moves, by a second at least, whenever the bytes do.
 """
 
 import datetime as dt
-import functools
-import hashlib
 from dataclasses import dataclass
 
 import icalendar
 from django.conf import settings
-from django.core.cache import caches
-from django.core.signals import setting_changed
-from django.dispatch import receiver
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
-from django.utils import timezone
-from django.utils.http import http_date, parse_http_date_safe
-from django.views.decorators.http import require_safe
+from django.db.models import QuerySet
+from django.http import QueryDict
 
-from meetings import ical, response_cache, selectors
+from meetings import caching, ical, selectors
 from meetings.enums import MeetingStatus
-from meetings.filters import InvalidFilter, filtered_meetings
+from meetings.filters import code_value, filtered_meetings
+from meetings.models import Meeting
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
-FILTER_PARAMS = ("format", "country", "host", "status", "from", "to", "q")
+# Feeds' ETags have always had 40 hex digits: subscribers hold them in If-None-Match.
+ETAG_DIGITS = 40
 FEED_TITLE = "ASEAN meetings"
 FEED_DESCRIPTION = (
     "ASEAN diplomatic meetings from {site}. Times are those of each venue; "
@@ -57,13 +53,13 @@ class Document:
 def feed_name(params) -> str:
     """The calendar's name, describing the filter: “ASEAN meetings: EAS; hosted by KH”."""
     parts = []
-    formats = sorted({v.strip().upper() for v in params.getlist("format") if v.strip()})
+    formats = sorted({code_value(v) for v in params.getlist("format") if v.strip()})
     if formats:
         parts.append(", ".join(formats))
     if params.get("country", "").strip():
-        parts.append(f"hosted or attended by {params['country'].strip().upper()}")
+        parts.append(f"hosted or attended by {code_value(params['country'])}")
     if params.get("host", "").strip():
-        parts.append(f"hosted by {params['host'].strip().upper()}")
+        parts.append(f"hosted by {code_value(params['host'])}")
     statuses = sorted(set(params.getlist("status")) & set(MeetingStatus.values))
     if statuses:
         parts.append(", ".join(MeetingStatus(s).label.lower() for s in statuses))
@@ -94,44 +90,13 @@ def feed_window(params, *, today: dt.date) -> dict:
     }
 
 
-def _hash(value: object) -> str:
-    return hashlib.sha256(repr(value).encode()).hexdigest()
-
-
 def _vevents(entries: list[ical.MeetingEntry]) -> list[bytes]:
     """Each entry's VEVENT bytes, building and caching only those not cached yet."""
-    cache = caches[settings.FEED_CACHE_ALIAS]
     keys = [ical.entry_key(entry) for entry in entries]
-    found = cache.get_many(keys) if keys else {}
-    built = {
-        key: ical.vevent_bytes(entry)
-        for entry, key in zip(entries, keys, strict=True)
-        if key not in found
-    }
-    if built:
-        cache.set_many(built)
-    return [found.get(key) or built[key] for key in keys]
+    return caching.vevents(keys, lambda index: ical.vevent_bytes(entries[index]))
 
 
-# Each meeting's entry and VEVENT bytes by the hash of its rows (selectors.feed_fingerprints),
-# in this worker's memory: what a feed rebuilt after a change takes unchanged.
-_by_fingerprint = response_cache.LocalLRU(settings.RESPONSE_CACHE_MAX_BYTES)
-
-
-@receiver(setting_changed)
-def _forget_events(**kwargs) -> None:
-    _by_fingerprint.clear()  # SITE_URL and the like are in the bytes
-    _document_keys.clear()
-
-
-# The document key of each recent (query string, day, calendar version) in this worker: a
-# subscriber polling an unchanged feed then costs a look-up, not parsing and hashing its
-# query again. Bounded by emptying it whole; the next requests fill it again.
-_document_keys: dict[tuple, bytes] = {}
-DOCUMENT_KEYS_MAX = 4096
-
-
-def feed_parts(meetings) -> tuple[list[ical.MeetingEntry], list[bytes]]:
+def feed_parts(meetings: QuerySet[Meeting]) -> tuple[list[ical.MeetingEntry], list[bytes]]:
     """The entries of `meetings` and their VEVENT bytes, in order.
 
     Reads in full only the meetings whose rows changed since this worker last saw them,
@@ -142,7 +107,7 @@ def feed_parts(meetings) -> tuple[list[ical.MeetingEntry], list[bytes]]:
         if prints is None:
             entries = selectors.feed_entries(meetings)
             return entries, _vevents(entries)
-        found = {key[0]: _by_fingerprint.get(key) for key in prints}
+        found = {key[0]: caching.feed_events.get(key) for key in prints}
         missing = [pk for pk, part in found.items() if part is None]
         if missing:
             # Past half, one read of all is cheaper than a long list of keys.
@@ -153,7 +118,7 @@ def feed_parts(meetings) -> tuple[list[ical.MeetingEntry], list[bytes]]:
         for entry, body in zip(entries, _vevents(entries), strict=True):
             part = found[entry.pk] = (entry, body)
             size = len(body) + 2 * len(repr(entry))  # the bytes, and about the tuple
-            _by_fingerprint.put(keys[entry.pk], part, size)
+            caching.feed_events.put(keys[entry.pk], part, size)
     parts = [found[key[0]] for key in prints]
     return [entry for entry, _ in parts], [body for _, body in parts]
 
@@ -198,149 +163,72 @@ def calendar_document(
     body = serialise(entries, events)
     return Document(
         body=body,
-        etag=f'"{hashlib.sha256(body).hexdigest()[:40]}"',
+        etag=caching.content_etag(body, digits=ETAG_DIGITS),
         last_modified=max((e.changed_at for e in entries), default=None),
     )
 
 
 def stable_since(key: str, document: Document) -> Document:
-    """`document` with Last-Modified set to when its bytes were first served under `key`.
-
-    A change of bytes moves the date to now, and a second past the previous date at
-    least (HTTP dates count whole seconds), so a reader's If-Modified-Since never
-    vouches for bytes it has not seen. A date forgotten (evicted, another worker's
-    cache) is replaced by now: a reader may then fetch unchanged bytes once more, but
-    is never told that changed bytes are unchanged.
-    """
-    validators = caches[settings.FEED_CACHE_ALIAS]
-    cache_key = "since:" + _hash(key)
-    known = validators.get(cache_key)
-    if known is not None and known[0] == document.etag:
-        since = known[1]
-    else:
-        since = timezone.now().replace(microsecond=0)
-        if known is not None:
-            since = max(since, known[1] + dt.timedelta(seconds=1))
-        validators.set(cache_key, (document.etag, since), timeout=None)
+    """`document` with Last-Modified set to when its bytes were first served under `key`."""
+    since = caching.first_served(key, document.etag)
     return Document(body=document.body, etag=document.etag, last_modified=since)
 
 
-@functools.lru_cache(maxsize=1024)
-def _http_date(seconds: int) -> str:
-    return http_date(seconds)
-
-
-def _not_modified(request: HttpRequest, document: Document) -> bool:
-    """RFC 9110 13.2.2: If-None-Match decides when sent; If-Modified-Since only without it.
-
-    A date is trusted once its second has passed: other bytes may have been served
-    earlier in that same second, and the dates cannot tell them apart.
-    """
-    # META rather than request.headers, which copies every header on first use.
-    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
-    if if_none_match is not None:
-        return response_cache.etag_matches(if_none_match, document.etag)
-    since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
-    if since is None or document.last_modified is None:
-        return False
-    modified = int(document.last_modified.timestamp())
-    return modified <= since and modified < int(timezone.now().timestamp())
-
-
-def _respond(request: HttpRequest, document: Document, *, filename: str = "") -> HttpResponse:
-    if _not_modified(request, document):
-        response = HttpResponseNotModified()
-    else:
-        response = HttpResponse(document.body, content_type=CONTENT_TYPE)
-        if filename:
-            response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["ETag"] = document.etag
-    if document.last_modified is not None:
-        response["Last-Modified"] = _http_date(int(document.last_modified.timestamp()))
-    response["Cache-Control"] = f"public, max-age={settings.FEED_MAX_AGE}"
-    return response
-
-
-def feed_document(params, *, today: dt.date, query_string: str | None = None) -> Document:
-    """The feed for the query `params`, from the cache while nothing has changed.
-
-    `query_string`, the raw one of the request, lets a repeated request skip computing
-    the cache key. Raises InvalidFilter for a bad parameter.
-    """
-    stamp = response_cache.current_stamp()
-    remembered = (query_string, today, stamp)
-    if query_string is not None and (known := _document_keys.get(remembered)) is not None:
-        document = response_cache.memory.get(known)
-        if document is not None:
-            return document
-    window = feed_window(params, today=today)
-    query = sorted((name, params.getlist(name)) for name in FILTER_PARAMS)
-    key = "document:" + _hash(
+def document_key(params: QueryDict, *, window: dict, stamp: tuple[int, ...]) -> str:
+    """The name of the feed document for `params`: its filter, window and calendar version."""
+    return "document:" + caching.digest(
         (
             ical.BUILDER_VERSION,
             icalendar.__version__,
             settings.SITE_URL,
             settings.FEED_MAX_BYTES,
-            query,
+            caching.filter_query(params),
             window,
             stamp,
         )
     )
-    # This worker's memory first (no copy, no unpickling), then the configured cache.
-    # A cached document also proves the query valid: what the filter checks codes
-    # against (formats, participants) is in the stamp.
-    local_key = key.encode()
-    if query_string is not None:
-        if len(_document_keys) >= DOCUMENT_KEYS_MAX:
-            _document_keys.clear()
-        # Only a key: a query that turns out invalid never has a document under it.
-        _document_keys[remembered] = local_key
-    document = response_cache.memory.get(local_key)
-    if document is not None:
-        return document
-    documents = caches[settings.FEED_DOCUMENT_CACHE_ALIAS]
-    document = documents.get(key)
-    if document is None:
-        meetings = filtered_meetings(params, selectors.feed_meetings(**window))
-        entries, events = feed_parts(meetings)
-        document = calendar_document(
-            entries,
-            events=events,
-            name=feed_name(params),
-            description=FEED_DESCRIPTION.format(site=settings.SITE_URL),
-            # Google drops feeds over about 1 MB: the default window gives up past
-            # meetings first; a feed that asks for dates gets what it asks for.
-            trim_ended_before=today if window["ended_since"] else None,
-        )
-        document = stable_since(_hash(("feed", settings.SITE_URL, query)), document)
-        # A save between the two stamps may or may not be in the bytes: keep them uncached.
-        if response_cache.read_stamp() != stamp:
+
+
+def _build_feed(params: QueryDict, *, today: dt.date, window: dict) -> Document:
+    """The feed for `params` built from the database (and the VEVENT stores)."""
+    meetings = filtered_meetings(params, selectors.feed_meetings(**window))
+    entries, events = feed_parts(meetings)
+    document = calendar_document(
+        entries,
+        events=events,
+        name=feed_name(params),
+        description=FEED_DESCRIPTION.format(site=settings.SITE_URL),
+        # Google drops feeds over about 1 MB: the default window gives up past
+        # meetings first; a feed that asks for dates gets what it asks for.
+        trim_ended_before=today if window["ended_since"] else None,
+    )
+    query = caching.filter_query(params)
+    return stable_since(caching.digest(("feed", settings.SITE_URL, query)), document)
+
+
+def feed_document(
+    params: QueryDict, *, today: dt.date, query_string: str | None = None
+) -> Document:
+    """The feed for the query `params`, from the cache while nothing has changed.
+
+    `query_string`, the raw one of the request, lets a repeated request skip computing
+    the cache key. Raises InvalidFilter for a bad parameter.
+    """
+    stamp = caching.current_stamp()
+    remembered = (query_string, today, stamp)
+    if query_string is not None and (known := caching.document_keys.get(remembered)):
+        document = caching.memory.get(known.encode())
+        if document is not None:
             return document
-        documents.set(key, document)
-    response_cache.memory.put(local_key, document, len(document.body) + 512)
+    window = feed_window(params, today=today)
+    key = document_key(params, window=window, stamp=stamp)
+    if query_string is not None:
+        # Only a key: a query that turns out invalid never has a document under it.
+        caching.document_keys.put(remembered, key)
+    # A kept document also proves the query valid: what the filter checks codes
+    # against (formats, participants) is in the stamp.
+    document = caching.find_document(key)
+    if document is None:
+        document = _build_feed(params, today=today, window=window)
+        caching.keep_document(key, document, stamp=stamp)
     return document
-
-
-@require_safe
-def meetings_feed(request: HttpRequest) -> HttpResponse:
-    """/feeds/meetings.ics: published meetings matching the shared filter."""
-    try:
-        document = feed_document(
-            request.GET,
-            today=timezone.now().date(),
-            query_string=request.META.get("QUERY_STRING", ""),
-        )
-    except InvalidFilter as exc:
-        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-    return _respond(request, document)
-
-
-@require_safe
-def meeting_ics(request: HttpRequest, slug: str) -> HttpResponse:
-    """/meetings/<slug>.ics: one published meeting, as a file to download."""
-    entries = selectors.feed_entries(selectors.feed_meetings().filter(slug=slug))
-    if not entries:
-        raise Http404("No such meeting.")
-    document = calendar_document(entries, name=ical.clean_text(entries[0].title))
-    document = stable_since(_hash(("meeting", settings.SITE_URL, slug)), document)
-    return _respond(request, document, filename=f"{slug}.ics")

@@ -1,14 +1,17 @@
 """The one meeting filter, shared by the public list, the API and the iCal feed.
 
-Query parameters (CONTRACT.md): format (code, repeatable), country (hosts or
+Query parameters (docs/contract.md): format (code, repeatable), country (hosts or
 attends), host, status (repeatable), from and to (ISO dates, at the venue), q.
 Codes are case-insensitive. An invalid value makes the filterset invalid, with
 an error keyed by the parameter's name; callers answer 400 with it.
 """
 
+from typing import Any
+
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 
 from meetings.enums import MeetingStatus
 from meetings.models import Delegation, Format, Meeting, Participant
@@ -16,9 +19,15 @@ from meetings.models import Delegation, Format, Meeting, Participant
 CODE_PARAMS = ("format", "country", "host")
 
 
+def code_value(value: str) -> str:
+    """A code as a query may give it (“ kh ”) as it is stored (“KH”)."""
+    return value.strip().upper()
+
+
 class MeetingFilterForm(forms.Form):
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("from"), cleaned.get("to")
         if start and end and end < start:
             self.add_error("to", "“to” must not be before “from”.")
@@ -77,7 +86,7 @@ class MeetingFilter(django_filters.FilterSet):
             data = data.copy()
             for name in CODE_PARAMS:
                 if name in data:
-                    data.setlist(name, [value.strip().upper() for value in data.getlist(name)])
+                    data.setlist(name, [code_value(value) for value in data.getlist(name)])
         super().__init__(data, *args, **kwargs)
 
     def filter_country(self, queryset: QuerySet[Meeting], name: str, value: Participant):
@@ -96,6 +105,24 @@ class MeetingFilter(django_filters.FilterSet):
                 | Q(event__title__icontains=word)
             )
         return queryset
+
+
+FILTER_PARAMS = tuple(MeetingFilter.base_filters)  # format, country, host, status, from, to, q
+
+
+def filter_params(query: QueryDict, **fixed: str) -> QueryDict:
+    """The filter parameters of a query, blanks and empty values dropped, codes as stored,
+    with `fixed` values set (a page's own format or month): what pages keep in links."""
+    params = QueryDict(mutable=True)
+    for name in FILTER_PARAMS:
+        values = [value.strip() for value in query.getlist(name) if value.strip()]
+        if name in CODE_PARAMS:
+            values = [code_value(value) for value in values]
+        if values:
+            params.setlist(name, values)
+    for name, value in fixed.items():
+        params.setlist(name, [value])
+    return params
 
 
 class InvalidFilter(Exception):

@@ -2,14 +2,16 @@
 
 import datetime as dt
 import zoneinfo
+from typing import Any
 
 from django import forms
 from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
 
 from meetings.models import Delegation, Meeting, Venue
+from meetings.periods import local_period
 from meetings.services import ConcurrentEditError, check_revision
-from meetings.validators import localize, sanitize_rich_text, validate_calendar_year
+from meetings.validators import validate_calendar_year
 
 TIMEZONE_CHOICES = [("", "The venue's zone")] + [
     (name, name) for name in sorted(zoneinfo.available_timezones())
@@ -38,8 +40,9 @@ class RevisionCheckedForm(forms.ModelForm):
         # An edit must say which revision it started from, or the check below is skipped.
         self.fields["revision_seen"].required = self.instance.pk is not None
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if self.instance.pk is not None:
             try:
                 check_revision(type(self.instance), self.instance.pk, cleaned.get("revision_seen"))
@@ -107,9 +110,6 @@ class MeetingAdminForm(RevisionCheckedForm):
                 end_time=None if meeting.all_day else meeting.local_end.time(),
             )
 
-    def clean_description(self) -> str:
-        return sanitize_rich_text(self.cleaned_data.get("description", ""))
-
     def clean_confirmation_deadline(self) -> dt.datetime | None:
         deadline = self.cleaned_data.get("confirmation_deadline")
         if deadline is not None:
@@ -128,38 +128,40 @@ class MeetingAdminForm(RevisionCheckedForm):
         start_date, end_date = cleaned.get("start_date"), cleaned.get("end_date")
         if start_date is None or end_date is None:
             return cleaned
-        if cleaned.get("all_day"):
-            if end_date < start_date:
-                self.add_error("end_date", "The last day cannot be before the first day.")
-                return cleaned
-            start_wall = dt.datetime.combine(start_date, dt.time(0))
-            end_wall = dt.datetime.combine(end_date + dt.timedelta(days=1), dt.time(0))
-        else:
+        all_day = bool(cleaned.get("all_day"))
+        if not all_day:
             for name in ("start_time", "end_time"):
                 if cleaned.get(name) is None:
                     self.add_error(name, "Enter a time, or tick “all day”.")
             if self.errors:
                 return cleaned
-            start_wall = dt.datetime.combine(start_date, cleaned["start_time"])
-            end_wall = dt.datetime.combine(end_date, cleaned["end_time"])
         try:
-            start = localize(start_wall, tz_name)
+            if all_day:
+                period = local_period(zone=tz_name, first_day=start_date, last_day=end_date)
+            else:
+                period = local_period(
+                    zone=tz_name,
+                    start=dt.datetime.combine(start_date, cleaned["start_time"]),
+                    end=dt.datetime.combine(end_date, cleaned["end_time"]),
+                )
         except ValidationError as exc:
-            self.add_error("start_time", exc)
+            for name, errors in exc.error_dict.items():
+                for error in errors:
+                    self.add_error(_form_field(name, error.code, all_day=all_day), error)
             return cleaned
-        try:
-            end = localize(end_wall, tz_name)
-        except ValidationError as exc:
-            self.add_error("end_time", exc)
-            return cleaned
-        if end <= start:
-            self.add_error(
-                "end_time" if not cleaned.get("all_day") else "end_date",
-                "The end must be after the start.",
-            )
-            return cleaned
-        self.instance.start, self.instance.end = start, end
+        self.instance.start, self.instance.end = period
         return cleaned
+
+
+def _form_field(name: str, code: str | None, *, all_day: bool) -> str:
+    """The form field that shows a refusal of local_period's argument `name`.
+
+    A time the clocks skip is shown under its time box (all-day: the midnight that
+    starts or ends the days); days out of order under the last day.
+    """
+    if all_day and code in ("last_before_first", "end_before_start"):
+        return "end_date"
+    return "start_time" if name in ("start", "first_day") else "end_time"
 
 
 class DelegationAdminForm(RevisionCheckedForm):

@@ -29,8 +29,9 @@ import html
 import re
 import zoneinfo
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import icalendar
 from django.conf import settings
@@ -38,6 +39,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 
 from meetings.enums import AttendanceStatus, MeetingMode, MeetingStatus
+from meetings.formatting import day_text, offset_label
 
 PRODID = "-//aseancal//ASEAN meetings calendar//EN"
 # Raise when the bytes built from the same entry change, so cached VEVENTs are rebuilt.
@@ -131,8 +133,8 @@ class MeetingEntry(NamedTuple):
     venue_name_local: str | None
     venue_address: str | None
     venue_city: str | None
-    latitude: object
-    longitude: object
+    latitude: Decimal | None
+    longitude: Decimal | None
     host: str | None
     event_title: str | None
     # The latest change to an answered delegation (its answer, its head).
@@ -146,7 +148,7 @@ class MeetingEntry(NamedTuple):
             (DelegationEntry(*row) for row in delegations),
             key=lambda d: (d.attendance, d.participant, d.head_name),
         )
-        return cls(*values, tuple(answered))
+        return cls._make([*values, tuple(answered)])
 
     @classmethod
     def from_meeting(cls, meeting) -> "MeetingEntry":
@@ -174,6 +176,8 @@ class Text(icalendar.vText):
     """TEXT escaped as RFC 5545 says and no more: icalendar's vText also takes a literal
     backslash-N in the value for an escaped line break, so a title holding one would
     reach calendars broken in two."""
+
+    encoding: str  # set by vText.__new__
 
     def to_ical(self) -> bytes:
         text = str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
@@ -228,29 +232,12 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _offset_label(moment: dt.datetime) -> str:
-    minutes = int((moment.utcoffset() or dt.timedelta(0)).total_seconds() // 60)
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
-
-
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def _day(moment: dt.datetime) -> str:
-    # Spelled out rather than strftime'd so the bytes never depend on the process's locale.
-    return f"{_WEEKDAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
-
-
 def _local_times(entry: MeetingEntry) -> str:
     zone = zoneinfo.ZoneInfo(entry.timezone)
     start, end = entry.start.astimezone(zone), entry.end.astimezone(zone)
-    until = f"{end:%H:%M}" if end.date() == start.date() else f"{_day(end)} {end:%H:%M}"
-    return (
-        f"Local time: {_day(start)} {start:%H:%M}–{until} "
-        f"({entry.timezone}, {_offset_label(start)})"
-    )
+    first, last = day_text(start, short=True), day_text(end, short=True)
+    until = f"{end:%H:%M}" if end.date() == start.date() else f"{last} {end:%H:%M}"
+    return f"Local time: {first} {start:%H:%M}–{until} ({entry.timezone}, {offset_label(start)})"
 
 
 def _delegation_label(delegation: DelegationEntry) -> str:
@@ -360,7 +347,9 @@ def _timezone_bytes(tzid: str, first: dt.date, last: dt.date) -> bytes:
 
 def timezone_component(tzid: str, first: dt.date, last: dt.date) -> icalendar.Timezone:
     """The VTIMEZONE of an IANA zone between two dates (a fresh component each call)."""
-    return icalendar.Timezone.from_ical(_timezone_bytes(tzid, first, last))
+    return cast(
+        icalendar.Timezone, icalendar.Timezone.from_ical(_timezone_bytes(tzid, first, last))
+    )
 
 
 @lru_cache(maxsize=256)
@@ -393,6 +382,8 @@ def calendar_shell(
     # Outlook reads the older X-PUBLISHED-TTL rather than REFRESH-INTERVAL.
     calendar.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))
     for tzid in sorted(set(tzids)):
+        if span is None:
+            raise ValueError("A calendar with VTIMEZONEs needs the span of dates they cover.")
         calendar.add_component(timezone_component(tzid, *span))
     return calendar
 

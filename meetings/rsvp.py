@@ -1,17 +1,10 @@
-"""Attendance confirmation without an account, through a delegation's signed link."""
+"""Attendance confirmation without an account, through a delegation's signed link: the
+form (meetings/views/rsvp.py serves it)."""
 
 from django import forms
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
 
-from meetings import reminders, services
-from meetings.enums import AnswerChannel, AttendanceStatus, DelegationLevel
+from meetings.enums import AttendanceStatus, DelegationLevel
 from meetings.ical import clean_text
-from meetings.models import Delegation
-from meetings.tokens import RsvpRefused, rsvp_delegation
 
 
 class RsvpForm(forms.Form):
@@ -42,70 +35,3 @@ class RsvpForm(forms.Form):
 
     def clean_head_title(self) -> str:
         return clean_text(self.cleaned_data["head_title"])
-
-
-def _initial(delegation: Delegation) -> dict:
-    answered = delegation.attendance != AttendanceStatus.INVITED
-    return {
-        "attendance": delegation.attendance if answered else None,
-        "head_name": delegation.head_name,
-        "head_title": delegation.head_title,
-        "level": delegation.level,
-    }
-
-
-def _refused(request: HttpRequest, refused: RsvpRefused) -> HttpResponse:
-    return render(
-        request,
-        "meetings/rsvp_refused.html",
-        {"title": refused.title, "message": refused.message},
-        status=refused.status,
-    )
-
-
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
-def rsvp(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        delegation = rsvp_delegation(token)
-    except RsvpRefused as refused:
-        return _refused(request, refused)
-    if request.method == "POST":
-        form = RsvpForm(request.POST)
-        if form.is_valid():
-            try:
-                services.delegation_record_answer(
-                    delegation=delegation, via=AnswerChannel.RSVP, **form.cleaned_data
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                # See other: a reload shows the answer instead of posting it again.
-                response = HttpResponseRedirect(f"{request.path}?answered=1")
-                response.status_code = 303
-                return response
-    else:
-        form = RsvpForm(initial=_initial(delegation))
-    meeting = delegation.meeting
-    response = render(
-        request,
-        "meetings/rsvp.html",
-        {
-            "delegation": delegation,
-            "meeting": meeting,
-            "when": reminders.meeting_when(meeting),
-            "where": reminders.meeting_where(meeting),
-            "deadline": reminders.local_moment(meeting, reminders.confirmation_deadline(meeting)),
-            "deadline_at": reminders.confirmation_deadline(meeting),
-            "answered_at": (
-                reminders.local_moment(meeting, delegation.answered_at)
-                if delegation.answered_at
-                else ""
-            ),
-            "just_answered": request.GET.get("answered") == "1"
-            and delegation.attendance != AttendanceStatus.INVITED,
-            "form": form,
-        },
-        status=400 if form.is_bound else 200,
-    )
-    return response

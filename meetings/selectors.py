@@ -22,10 +22,11 @@ from django.db.models import (
 from django.db.models.functions import MD5
 from django.utils import timezone
 
+from meetings import caching
 from meetings.enums import AttendanceStatus, MeetingStatus, Role
+from meetings.formatting import ordinal
 from meetings.ical import DELEGATION_PATHS, MEETING_PATHS, MeetingEntry
 from meetings.models import (
-    CalendarVersion,
     Chairmanship,
     CoordinatorTerm,
     Delegation,
@@ -36,7 +37,6 @@ from meetings.models import (
     Participant,
 )
 from meetings.models.participants import active_on
-from meetings.models.version import SHARDS
 
 
 def participants_with_role(*, role: Role | str, on: dt.date) -> QuerySet[Participant]:
@@ -86,19 +86,11 @@ def coordinator_for(*, partner: Participant, on: dt.date) -> Participant | None:
 def meeting_title_default(meeting: Meeting) -> str:
     """The title a meeting gets from its format: “55th AMM”, “ASEAN-Russia PMC”."""
     fmt = meeting.format
-    if meeting.counterpart_id:
+    if meeting.counterpart is not None:
         return f"ASEAN-{meeting.counterpart.name} {fmt.name}"
     if meeting.number:
         return f"{ordinal(meeting.number)} {fmt.name}"
     return fmt.name
-
-
-def ordinal(number: int) -> str:
-    if 10 <= number % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -134,14 +126,14 @@ def meeting_clashes(meeting: Meeting) -> list[Clash]:
             .exclude(head_name="")
             .select_related("meeting", "participant")
         )
-        for other in others:
-            if _person_key(other.head_name) in heads:
+        for delegation in others:
+            if _person_key(delegation.head_name) in heads:
                 clashes.append(
                     Clash(
                         "head",
-                        other.meeting,
-                        f"{other.head_name} also heads {other.participant.name}'s delegation "
-                        f"to {other.meeting}",
+                        delegation.meeting,
+                        f"{delegation.head_name} also heads {delegation.participant.name}'s "
+                        f"delegation to {delegation.meeting}",
                     )
                 )
     return clashes
@@ -168,14 +160,17 @@ def public_meetings() -> QuerySet[Meeting]:
 
 
 def upcoming_meetings(*, now: dt.datetime | None = None) -> QuerySet[Meeting]:
-    """Published meetings not yet over, soonest first."""
+    """Published meetings not yet over, in calendar order."""
     now = now or timezone.now()
-    return public_meetings().filter(end__gt=now).order_by("start", "format__code")
+    return public_meetings().filter(end__gt=now).order_by(*LIST_ORDER)
 
 
 # The public pages: list rows, the month grid, the home page's umbrella event.
 
+# Calendar order, the one every list of meetings uses (pages, feeds, API, exports); pk last
+# so that pages of a list never share or skip a row.
 LIST_ORDER = ("start", "format__code", "number", "pk")
+LIST_ORDER_REVERSED = tuple(f"-{name}" for name in LIST_ORDER)
 
 
 def public_meeting_rows() -> QuerySet[Meeting]:
@@ -236,7 +231,7 @@ def filter_choices() -> tuple[list[Format], list[Participant]]:
 def participant_roles(*, participant: Participant, on: dt.date) -> list[Membership]:
     """The participant's roles towards ASEAN on the day `on`, membership first."""
     roles = Membership.objects.filter(active_on(on), participant=participant)
-    return sorted(roles, key=lambda membership: list(Role).index(membership.role))
+    return sorted(roles, key=lambda membership: list(Role).index(Role(membership.role)))
 
 
 def chair_years(participant: Participant) -> list[int]:
@@ -320,8 +315,8 @@ def feed_fingerprints(
     only the meetings whose hashes it has not seen: after one change, one. Delegations
     are hashed with their participant's id, and the participants' names once for all
     (a rename is rare; it then moves every hash). The delegations' hashes are kept
-    while no delegation is written (answers_stamp), so a meeting's edit costs no pass
-    over them. None on databases other than PostgreSQL: read everything there.
+    while no delegation is written (caching.answers_stamp), so a meeting's edit costs no
+    pass over them. None on databases other than PostgreSQL: read everything there.
     Call it inside one_snapshot, so that the stamp and the rows are of one state.
     """
     if connections[meetings.db].vendor != "postgresql":
@@ -333,15 +328,14 @@ def feed_fingerprints(
         .annotate(digest=_DigestOfRows(_RowText("pk", "name")))
         .values("digest")
     )
-    stamp = answers_stamp(using=meetings.db)
+    stamp = caching.answers_stamp(using=meetings.db)
     rows = list(
         meetings.annotate(
             rows_digest=MD5(_RowText(*MEETING_PATHS.values())),
             names_digest=Subquery(names),
         ).values_list("pk", "rows_digest", "names_digest")
     )
-    global _answers_memo
-    known = _answers_memo[1] if stamp and _answers_memo[0] == stamp else {}
+    known = caching.answer_hashes.known(stamp)
     missing = [pk for pk, *_ in rows if pk not in known]
     if missing:
         found = dict(
@@ -354,28 +348,8 @@ def feed_fingerprints(
             .values_list("meeting", "digest")
         )
         known = {**known, **{pk: found.get(pk) for pk in missing}}
-        if stamp:
-            _answers_memo = (stamp, known)
+        caching.answer_hashes.remember(stamp, known)
     return [(pk, rows_digest, known[pk], names) for pk, rows_digest, names in rows]
-
-
-# The last answers_stamp seen and each meeting's delegations hash under it (this process).
-_answers_memo: tuple[tuple[int, ...], dict[int, str | None]] = ((), {})
-
-
-def forget_answer_hashes() -> None:
-    global _answers_memo
-    _answers_memo = ((), {})
-
-
-def answers_stamp(*, using: str = "default") -> tuple[int, ...]:
-    """A value that moves whenever a delegation is written (PostgreSQL; migration 0005).
-
-    Empty where the database keeps no such value: nothing may then be reused.
-    """
-    with connections[using].cursor() as cursor:
-        cursor.execute(_ANSWERS_STAMP_SQL, [SHARDS])
-        return tuple(row[0] for row in cursor.fetchall())
 
 
 # DELEGATION_PATHS with the participant's id for its name (see feed_fingerprints).
@@ -397,19 +371,3 @@ def one_snapshot(using: str = "default") -> Iterator[None]:
     with transaction.atomic(using=using), connection.cursor() as cursor:
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         yield
-
-
-def calendar_stamp(*, using: str = "default") -> tuple[int, ...]:
-    """A value that moves whenever anything the public pages, API or feeds show is written.
-
-    Database triggers change it in the writing transaction itself (see
-    models/version.py), so it moves with the data, for ORM saves, bulk writes and
-    raw SQL alike. One query of a few rows, whatever the size of the calendar.
-    """
-    with connections[using].cursor() as cursor:
-        cursor.execute(_STAMP_SQL)
-        return tuple(row[0] for row in cursor.fetchall())
-
-
-_STAMP_SQL = f"SELECT value FROM {CalendarVersion._meta.db_table} ORDER BY id"  # noqa: S608  # nosec B608: a model's table name, no input
-_ANSWERS_STAMP_SQL = f"SELECT value FROM {CalendarVersion._meta.db_table} WHERE id > %s ORDER BY id"  # noqa: S608  # nosec B608: a model's table name, no input

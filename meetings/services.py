@@ -15,7 +15,7 @@ from meetings import reminders
 from meetings.enums import AnswerChannel, AttendanceStatus, MeetingStatus
 from meetings.models import Delegation, Meeting, Participant
 from meetings.selectors import expected_participants, meeting_title_default
-from meetings.validators import sanitize_rich_text, validate_period, validate_timezone
+from meetings.validators import validate_period, validate_timezone
 
 # A change to any of these must reach subscribed calendars (RFC 5545 SEQUENCE).
 SEQUENCE_FIELDS = ("start", "end", "all_day", "timezone", "venue_id", "status", "title", "mode")
@@ -35,7 +35,9 @@ def _mark_history(obj: Any, *, by: AbstractBaseUser | None, reason: str) -> None
     obj._change_reason = reason[:500] if reason else None
 
 
-def check_revision(model: type, pk: int, expected: int | None) -> None:
+def check_revision(
+    model: type[Meeting] | type[Delegation], pk: int | None, expected: int | None
+) -> None:
     """Lock the row and refuse the save if its revision moved since the editor loaded it."""
     if pk is None or expected is None:
         return
@@ -66,7 +68,7 @@ def meeting_slug(meeting: Meeting) -> str:
     parts = [str(meeting.first_day.year), meeting.format.code.lower()]
     if meeting.number:
         parts.append(str(meeting.number))
-    elif meeting.counterpart_id:
+    elif meeting.counterpart is not None:
         parts.append(meeting.counterpart.code.lower())
     else:
         words = slugify(meeting.title or "")
@@ -88,11 +90,10 @@ def meeting_save(
 ) -> Meeting:
     """Validate and save a meeting, raising SEQUENCE when subscribers must see the change."""
     check_revision(Meeting, meeting.pk, expected_revision)
-    if not meeting.timezone and meeting.venue_id:
+    if not meeting.timezone and meeting.venue is not None:
         meeting.timezone = meeting.venue.timezone
     if not meeting.title.strip():
         meeting.title = meeting_title_default(meeting)
-    meeting.description = sanitize_rich_text(meeting.description)
     try:
         validate_timezone(meeting.timezone)
     except ValidationError as exc:
@@ -110,7 +111,7 @@ def meeting_save(
     meeting.revision += 1
     _mark_history(meeting, by=by, reason=reason)
     meeting.save()
-    if existed and not reminders.meeting_closed_reason(meeting, now=timezone.now()):
+    if existed and not meeting.closed_reason(now=timezone.now()):
         # Delegations invited while it was unpublished or postponed hear of it now.
         reminders.invitations_owed(meeting.delegations.all(), by=by)
     return meeting
@@ -214,6 +215,17 @@ def delegation_send_reminder_now(
     return reminders.reminder_request(delegation=delegation, by=by)
 
 
+def _delegation_write(
+    delegation: Delegation, *, by: AbstractBaseUser | None, reason: str
+) -> Delegation:
+    """Validate and save a delegation as it stands, one revision on, with who and why."""
+    delegation.full_clean()
+    delegation.revision += 1
+    _mark_history(delegation, by=by, reason=reason)
+    delegation.save()
+    return delegation
+
+
 @transaction.atomic
 def delegation_save(
     *,
@@ -238,10 +250,7 @@ def delegation_save(
             delegation.answered_via = via
     if delegation.invited_at is None:
         delegation.invited_at = timezone.now()
-    delegation.full_clean()
-    delegation.revision += 1
-    _mark_history(delegation, by=by, reason=reason)
-    delegation.save()
+    _delegation_write(delegation, by=by, reason=reason)
     if delegation.attendance == AttendanceStatus.INVITED and delegation.addresses:
         # Added one at a time (admin, API), or given its first addresses since.
         reminders.invitations_owed(Delegation.objects.filter(pk=delegation.pk), by=by)
@@ -308,3 +317,48 @@ def delegation_update(
     for name, value in fields.items():
         setattr(delegation, name, value)
     return delegation_save(delegation=delegation, by=by, via=via, reason="Updated")
+
+
+@transaction.atomic
+def delegation_load(
+    *,
+    meeting: Meeting,
+    participant: Participant,
+    by: AbstractBaseUser | None,
+    reason: str,
+    **fields: Any,
+) -> Delegation:
+    """Create or update a participant's delegation to read exactly as a record has it.
+
+    For reference data: the answer keeps the record's time and channel, and no invitation
+    is queued, the record saying when the delegation was invited.
+    """
+    delegation = Delegation.objects.filter(meeting=meeting, participant=participant).first()
+    if delegation is None:
+        delegation = Delegation(meeting=meeting, participant=participant)
+    for name, value in fields.items():
+        setattr(delegation, name, value)
+    return _delegation_write(delegation, by=by, reason=reason)
+
+
+@transaction.atomic
+def delegation_delete(
+    *, delegation: Delegation, by: AbstractBaseUser | None, reason: str = ""
+) -> Delegation:
+    """Delete a delegation and its mails; its history keeps who deleted it, and why."""
+    # simple_history reads the user from the instance being deleted; outside a request
+    # (or in a queryset's bulk delete) nothing else tells it who.
+    _mark_history(delegation, by=by, reason=reason or "Deleted")
+    delegation.delete()
+    return delegation
+
+
+@transaction.atomic
+def meeting_delete(*, meeting: Meeting, by: AbstractBaseUser | None, reason: str = "") -> Meeting:
+    """Delete a meeting and its delegations; each history row keeps who deleted it, and why."""
+    # Deleted one by one: those the database would cascade to would carry no user.
+    for delegation in meeting.delegations.all():
+        delegation_delete(delegation=delegation, by=by, reason=reason)
+    _mark_history(meeting, by=by, reason=reason or "Deleted")
+    meeting.delete()
+    return meeting

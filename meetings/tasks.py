@@ -1,7 +1,8 @@
 """Celery tasks: ids in, a call into meetings.reminders, retries with backoff.
 
 Every task is safe to run twice or concurrently: the outbox rows, not the
-messages, decide what is sent.
+messages, decide what is sent. This module imports meetings.reminders, never the
+other way round: the reminders package publishes rows by task name.
 """
 
 import logging
@@ -33,7 +34,8 @@ def reminders_sweep() -> dict[str, list[int]]:
 
 @shared_task(
     bind=True,
-    name="meetings.tasks.send_reminder",
+    # The name the reminders package publishes rows under (it never imports this module).
+    name=reminders.SEND_REMINDER_TASK,
     ignore_result=True,
     acks_late=True,
     reject_on_worker_lost=True,

@@ -73,31 +73,33 @@ def rsvp_delegation(token: str, *, now: dt.datetime | None = None) -> Delegation
             "This link was issued for another delegation or meeting and cannot be used here. "
             "Please use the link from your own invitation.",
         )
-    meeting = delegation.meeting
-    now = now or timezone.now()
-    if not meeting.published:
-        raise RsvpRefused(
+    closed = delegation.meeting.closed_reason(now=now or timezone.now())
+    if closed:
+        raise _closed(closed, delegation.meeting.title)
+    return delegation
+
+
+def _closed(reason: str, title: str) -> RsvpRefused:
+    """What the page says of a meeting closed for answers (Meeting.closed_reason `reason`)."""
+    if reason == "unpublished":
+        return RsvpRefused(
             410,
             "This meeting is no longer open for answers",
             "The secretariat has withdrawn this meeting from the calendar.",
         )
-    if meeting.status == MeetingStatus.CANCELLED:
-        raise RsvpRefused(
-            410,
-            "This meeting was cancelled",
-            f"{meeting.title} was cancelled; no answer is needed.",
+    if reason == MeetingStatus.CANCELLED:
+        return RsvpRefused(
+            410, "This meeting was cancelled", f"{title} was cancelled; no answer is needed."
         )
-    if meeting.status == MeetingStatus.POSTPONED:
-        raise RsvpRefused(
+    if reason == MeetingStatus.POSTPONED:
+        return RsvpRefused(
             410,
             "This meeting was postponed",
-            f"{meeting.title} was postponed. This link will work again once a new date is set.",
+            f"{title} was postponed. This link will work again once a new date is set.",
         )
-    if meeting.start <= now or meeting.status == MeetingStatus.HELD:
-        raise RsvpRefused(
-            410,
-            "This link has expired",
-            f"{meeting.title} has started, so answers are closed. Please contact the "
-            "secretariat directly.",
-        )
-    return delegation
+    # Started, or already marked held.
+    return RsvpRefused(
+        410,
+        "This link has expired",
+        f"{title} has started, so answers are closed. Please contact the secretariat directly.",
+    )

@@ -1,6 +1,6 @@
 from django.urls import include, path, register_converter
 
-from . import changes_views, feeds, rsvp, views
+from .views import calendar, changes, feeds, pages, rsvp
 
 
 class CodeConverter:
@@ -21,16 +21,16 @@ register_converter(CodeConverter, "code")
 app_name = "meetings"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("meetings/", views.meeting_list, name="meeting-list"),
+    path("", pages.home, name="home"),
+    path("meetings/", pages.meeting_list, name="meeting-list"),
     path("meetings/<slug:slug>.ics", feeds.meeting_ics, name="meeting-ics"),
-    path("meetings/<slug:slug>/", views.meeting_detail, name="meeting"),
-    path("calendar/<int:year>/<int:month>/", views.month, name="month"),
-    path("formats/<code:code>/", views.format_detail, name="format"),
-    path("countries/<code:code>/", views.country_detail, name="country"),
+    path("meetings/<slug:slug>/", pages.meeting_detail, name="meeting"),
+    path("calendar/<int:year>/<int:month>/", calendar.month, name="month"),
+    path("formats/<code:code>/", pages.format_detail, name="format"),
+    path("countries/<code:code>/", pages.country_detail, name="country"),
     path("feeds/meetings.ics", feeds.meetings_feed, name="feed"),
-    path("changes/", changes_views.changes, name="changes"),
-    path("feeds/changes.atom", changes_views.changes_feed, name="changes-feed"),
+    path("changes/", changes.changes, name="changes"),
+    path("feeds/changes.atom", changes.changes_feed, name="changes-feed"),
     path("rsvp/<str:token>/", rsvp.rsvp, name="rsvp"),
     path("api/v1/", include("meetings.api.urls")),
 ]

@@ -22,7 +22,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from meetings import feeds, response_cache  # noqa: E402
+from meetings import caching  # noqa: E402
 from meetings.models import Meeting  # noqa: E402
 
 
@@ -49,8 +49,8 @@ def main() -> None:
     }
     parts = []
     for label, url in urls.items():
-        response_cache.memory.clear()
-        feeds._by_fingerprint.clear()
+        caching.memory.clear()
+        caching.feed_events.clear()
         # Assigned, not overridden: override_settings would empty the cache.
         settings.RESPONSE_CACHE_REVALIDATE_SECONDS = 0
         rendered = count(client, url)

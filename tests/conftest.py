@@ -2,15 +2,44 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
-from django.core.cache import caches
 
 from meetings.demo import load_demo
+from tests import snapshot
 from tests.factories import UserFactory
 
 # The demo's sample meetings are dated from "today"; tests fix today.
 TODAY = dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC)
+
+
+# Tests that run a Celery worker on the shared broker, or servers of their own on fixed
+# ports, run one after another on a single xdist worker (make test runs --dist loadgroup).
+SERIAL_MARKERS = ("broker", "faults")
+
+
+# What the database vendor can change: these modules run on SQLite too (marked `vendor`;
+# .ci/run's second pass). The rest of the suite runs on PostgreSQL only.
+VENDOR_MODULES = {
+    "tests/test_smoke.py",  # every page and door answers
+    "tests/meetings/test_models.py",  # constraints
+    "tests/meetings/test_demo.py",  # data migrations and the reference data
+    "tests/meetings/test_response_cache.py",  # the version triggers
+    "tests/meetings/test_caching.py",  # triggers against the tables the public reads
+    "tests/meetings/test_feed_incremental.py",  # row fingerprints computed in SQL
+    "tests/meetings/test_services.py",  # row locks and revisions
+    "tests/meetings/test_reminders.py",  # the outbox: claims under row locks
+    "tests/meetings/test_tasks.py",
+    "tests/meetings/test_tasks_worker.py",  # a worker on the database's own file
+    "tests/reliability/test_backup_restore.py",  # dump and load on each vendor
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if any(item.get_closest_marker(name) for name in SERIAL_MARKERS):
+            item.add_marker(pytest.mark.xdist_group("services"))
+        if item.nodeid.split("::", 1)[0] in VENDOR_MODULES:
+            item.add_marker(pytest.mark.vendor)
 
 
 @pytest.fixture
@@ -20,10 +49,17 @@ def frozen_now():
         yield traveller
 
 
+@pytest.fixture(scope="session")
+def demo_rows(django_db_setup, django_db_blocker):
+    """What `load_demo` writes at TODAY, recorded once per test process (tests/snapshot.py)."""
+    with django_db_blocker.unblock(), time_machine.travel(TODAY, tick=False):
+        return snapshot.take(load_demo)
+
+
 @pytest.fixture
-def demo(db, frozen_now):
-    """The reference calendar and the samples, loaded as `load_demo` loads them."""
-    load_demo()
+def demo(db, frozen_now, demo_rows):
+    """The reference calendar and the samples, as `load_demo` writes them at TODAY."""
+    snapshot.restore(demo_rows)
 
 
 @pytest.fixture
@@ -47,14 +83,10 @@ def superuser(db):
 
 @pytest.fixture(autouse=True)
 def _fresh_response_cache(settings):
-    """Each test starts with an empty in-memory response cache (it outlives transactions),
-    and reads the calendar version on every request: an edit shows on the next one
+    """Each test starts with every cache empty (they outlive transactions), and reads the
+    calendar version on every request: an edit shows on the next one
     (tests/meetings/test_response_cache.py covers the production interval)."""
-    from meetings import feeds, response_cache, selectors
+    from meetings import caching
 
     settings.RESPONSE_CACHE_REVALIDATE_SECONDS = 0
-    response_cache.memory.clear()
-    feeds._by_fingerprint.clear()
-    selectors.forget_answer_hashes()
-    # The feeds' Last-Modified dates live there (feeds.stable_since).
-    caches[django_settings.FEED_CACHE_ALIAS].clear()
+    caching.reset()

@@ -23,4 +23,5 @@ class VerifiedSessionAuthentication(SessionAuthentication):
 class VerifiedSessionScheme(SessionScheme):
     """OpenAPI: described as the session cookie it is."""
 
-    target_class = VerifiedSessionAuthentication
+    # By dotted path, as SessionScheme names its own target (drf-spectacular imports it).
+    target_class = "meetings.api.authentication.VerifiedSessionAuthentication"

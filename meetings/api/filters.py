@@ -7,6 +7,7 @@ from rest_framework.filters import BaseFilterBackend
 from rest_framework.request import Request
 
 from meetings.enums import AttendanceStatus
+from meetings.filters import code_value
 from meetings.models import Delegation
 
 
@@ -53,4 +54,4 @@ class DelegationFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_participant(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(participant__code=value.strip().upper())
+        return queryset.filter(participant__code=code_value(value))

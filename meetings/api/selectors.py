@@ -1,14 +1,14 @@
 """Reads for the API: what a given user may see. Anonymous clients see what the public pages
 show; staff with the view permission also see unpublished rows and contact details."""
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
 from meetings.models import Delegation, Event, Format, Meeting, Membership, Participant, Venue
-from meetings.selectors import public_meetings
+from meetings.selectors import LIST_ORDER, public_meetings
 
-AnyUser = AbstractBaseUser | AnonymousUser
+# Who may ask: a user (with permissions to check), or nobody logged in.
+AnyUser = AbstractUser | AnonymousUser
 
 
 def sees_unpublished(user: AnyUser | None, model: str = "meeting") -> bool:
@@ -31,7 +31,7 @@ def meetings_with_related() -> QuerySet[Meeting]:
 def visible_meetings(user: AnyUser | None) -> QuerySet[Meeting]:
     """Meetings `user` may read, in calendar order, with what the API shows fetched up front."""
     meetings = meetings_with_related() if sees_unpublished(user, "meeting") else public_meetings()
-    return meetings.order_by("start", "format__code", "number", "pk")
+    return meetings.order_by(*LIST_ORDER)
 
 
 def visible_events(user: AnyUser | None) -> QuerySet[Event]:

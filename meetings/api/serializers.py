@@ -7,12 +7,10 @@ and meeting slugs, venue ids.
 
 import datetime as dt
 import re
-import zoneinfo
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -22,14 +20,8 @@ from rest_framework import serializers
 from meetings import selectors
 from meetings.enums import AttendanceStatus, DelegationLevel, MeetingMode, MeetingStatus
 from meetings.models import Delegation, Event, Format, Meeting, Membership, Participant, Venue
-from meetings.validators import (
-    FIRST_YEAR,
-    LAST_YEAR,
-    localize,
-    validate_aware,
-    validate_period,
-    validate_timezone,
-)
+from meetings.periods import local_period
+from meetings.validators import FIRST_YEAR, LAST_YEAR, validate_aware, validate_timezone
 
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 CODE_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{1,19}$"
@@ -40,7 +32,7 @@ def absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def _check_year(value: dt.date | dt.datetime, field: str) -> None:
+def _check_year(value: dt.date | dt.datetime, field: str | None) -> None:
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise serializers.ValidationError(
             f"{field} must fall between the years {FIRST_YEAR} and {LAST_YEAR}.", code="year"
@@ -85,7 +77,7 @@ class CalendarDateField(serializers.DateField):
         return date
 
 
-class StrictJSONMixin:
+class StrictJSONMixin(serializers.Field):
     """Takes only the JSON type the schema states: not "55" for 55, 1 for true or 0 for "0"."""
 
     json_type: type = str
@@ -123,13 +115,15 @@ class NaturalKeyField(serializers.Field):
     }
 
     def __init__(self, *, queryset: QuerySet | None = None, **kwargs: Any) -> None:
-        self.queryset = queryset
+        self.queryset: QuerySet | None = queryset
         super().__init__(**kwargs)
 
     def normalise(self, value: str) -> str:
         return value
 
     def get_queryset(self) -> QuerySet:
+        if self.queryset is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} {self.field_name} has no queryset.")
         return self.queryset
 
     def to_internal_value(self, data: Any) -> Model:
@@ -145,32 +139,34 @@ class NaturalKeyField(serializers.Field):
         return getattr(value, self.key)
 
 
-@extend_schema_field(
-    {"type": "string", "pattern": CODE_PATTERN, "example": "KH", "description": "Any case."}
-)
-class ParticipantCodeField(NaturalKeyField):
-    noun = "participant code"
-    example = "KH"
+class CodeKeyField(NaturalKeyField):
+    """A row of `model` named by its code, in any case (codes are stored upper-case)."""
+
+    model: type[Participant] | type[Format]
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(queryset=Participant.objects.all(), **kwargs)
+        super().__init__(queryset=self.model.objects.all(), **kwargs)
 
     def normalise(self, value: str) -> str:
         return value.upper()
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": CODE_PATTERN, "example": "KH", "description": "Any case."}
+)
+class ParticipantCodeField(CodeKeyField):
+    model = Participant
+    noun = "participant code"
+    example = "KH"
 
 
 @extend_schema_field(
     {"type": "string", "pattern": CODE_PATTERN, "example": "AMM", "description": "Any case."}
 )
-class FormatCodeField(NaturalKeyField):
+class FormatCodeField(CodeKeyField):
+    model = Format
     noun = "format code"
     example = "AMM"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(queryset=Format.objects.all(), **kwargs)
-
-    def normalise(self, value: str) -> str:
-        return value.upper()
 
 
 @extend_schema_field({"type": "string", "pattern": SLUG_PATTERN, "example": "2022-amm-55"})
@@ -273,8 +269,13 @@ class EventRefSerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    host = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    meetings = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    host: "serializers.SlugRelatedField[Participant]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    meetings = serializers.ManyRelatedField(
+        child_relation=serializers.SlugRelatedField(slug_field="slug", read_only=True),
+        read_only=True,
+    )
 
     class Meta:
         model = Event
@@ -294,7 +295,9 @@ class EventSerializer(serializers.ModelSerializer):
 class DelegationRefSerializer(serializers.ModelSerializer):
     """A delegation as nested in its meeting."""
 
-    participant = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    participant: "serializers.SlugRelatedField[Participant]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     level = serializers.ChoiceField(
         choices=DelegationLevel.choices, allow_blank=True, read_only=True
     )
@@ -317,8 +320,12 @@ DELEGATION_STAFF_FIELDS = (
 class DelegationSerializer(serializers.ModelSerializer):
     """A delegation. The staff fields are present only for users allowed to view delegations."""
 
-    meeting = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    participant = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    meeting: "serializers.SlugRelatedField[Meeting]" = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    participant: "serializers.SlugRelatedField[Participant]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     level = serializers.ChoiceField(
         choices=DelegationLevel.choices, allow_blank=True, read_only=True
     )
@@ -371,10 +378,10 @@ class MeetingListSerializer(serializers.ModelSerializer):
     """A meeting with what a consumer needs in one request: format, venue, host, delegations."""
 
     format = FormatRefSerializer(read_only=True)
-    counterpart = serializers.SlugRelatedField(
+    counterpart: "serializers.SlugRelatedField[Participant]" = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True, help_text="Participant code."
     )
-    host = serializers.SlugRelatedField(
+    host: "serializers.SlugRelatedField[Participant]" = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True, help_text="Participant code."
     )
     venue = VenueSerializer(read_only=True, allow_null=True)
@@ -468,15 +475,26 @@ class MeetingDetailSerializer(MeetingListSerializer):
 PERIOD_FIELDS = ("timezone", "venue", "all_day", "start", "end", "first_day", "last_day")
 
 
-def _required(name: str) -> dict[str, list[str]]:
-    return {name: ["This field is required."]}
+def _period_zone(attrs: dict[str, Any], meeting: Meeting | None) -> str:
+    """The zone given, else the new venue's, else the meeting's own."""
+    venue = attrs.get("venue")
+    tz_name = attrs.get("timezone") or (
+        venue.timezone if venue else meeting.timezone if meeting else ""
+    )
+    if not tz_name:
+        raise serializers.ValidationError(
+            {"timezone": ["Give an IANA time zone, or a venue that has one."]}
+        )
+    return tz_name
 
 
-def _midnight(day: dt.date, tz_name: str, field: str) -> dt.datetime:
-    try:
-        return localize(dt.datetime.combine(day, dt.time(0)), tz_name)
-    except DjangoValidationError as exc:
-        raise serializers.ValidationError({field: exc.messages}) from exc
+def _given_or_kept(attrs: dict[str, Any], meeting: Meeting | None, names: tuple[str, str]) -> list:
+    """The values of `names` given, or else the meeting's own; each one required."""
+    values = [attrs.get(name, getattr(meeting, name) if meeting else None) for name in names]
+    for name, value in zip(names, values, strict=True):
+        if value is None:
+            raise serializers.ValidationError({name: ["This field is required."]})
+    return values
 
 
 def resolve_period(attrs: dict[str, Any], meeting: Meeting | None) -> None:
@@ -487,15 +505,7 @@ def resolve_period(attrs: dict[str, Any], meeting: Meeting | None) -> None:
     the API shows them; with neither, they keep their days (in a new zone, if one is given).
     Values left out of a partial update keep the meeting's own.
     """
-    venue = attrs.get("venue")
-    tz_name = attrs.get("timezone") or (
-        venue.timezone if venue else meeting.timezone if meeting else ""
-    )
-    if not tz_name:
-        raise serializers.ValidationError(
-            {"timezone": ["Give an IANA time zone, or a venue that has one."]}
-        )
-    zone = zoneinfo.ZoneInfo(tz_name)
+    tz_name = _period_zone(attrs, meeting)
     all_day = attrs.get("all_day", meeting.all_day if meeting else False)
     days = [name for name in ("first_day", "last_day") if name in attrs]
     times = [name for name in ("start", "end") if name in attrs]
@@ -508,40 +518,14 @@ def resolve_period(attrs: dict[str, Any], meeting: Meeting | None) -> None:
             {"all_day": ["first_day and last_day are for all-day meetings: set all_day to true."]}
         )
     if times or not all_day:
-        start = attrs.get("start", meeting.start if meeting else None)
-        end = attrs.get("end", meeting.end if meeting else None)
-        if start is None:
-            raise serializers.ValidationError(_required("start"))
-        if end is None:
-            raise serializers.ValidationError(_required("end"))
-        if all_day:
-            for name, value in (("start", start), ("end", end)):
-                if value.astimezone(zone).time() != dt.time(0):
-                    raise serializers.ValidationError(
-                        {
-                            name: [
-                                f"An all-day meeting's {name} is midnight in {tz_name}; or give "
-                                "first_day and last_day."
-                            ]
-                        }
-                    )
+        start, end = _given_or_kept(attrs, meeting, ("start", "end"))
+        period = local_period(zone=tz_name, start=start, end=end, all_day=all_day)
     else:
-        first = attrs.get("first_day", meeting.first_day if meeting else None)
-        last = attrs.get("last_day", meeting.last_day if meeting else None)
-        if first is None:
-            raise serializers.ValidationError(_required("first_day"))
-        if last is None:
-            raise serializers.ValidationError(_required("last_day"))
-        if last < first:
-            raise serializers.ValidationError(
-                {"last_day": ["The last day cannot be before the first day."]}
-            )
-        start = _midnight(first, tz_name, "first_day")
-        end = _midnight(last + dt.timedelta(days=1), tz_name, "last_day")
-    validate_period(start, end)
+        first, last = _given_or_kept(attrs, meeting, ("first_day", "last_day"))
+        period = local_period(zone=tz_name, first_day=first, last_day=last)
     for name in days:
         del attrs[name]
-    attrs.update(start=start.astimezone(dt.UTC), end=end.astimezone(dt.UTC), timezone=tz_name)
+    attrs.update(start=period[0], end=period[1], timezone=tz_name)
 
 
 class PeriodInputMixin(serializers.Serializer):
@@ -594,21 +578,26 @@ class MeetingInputSerializer(PeriodInputMixin):
         if meeting is None or any(name in attrs for name in PERIOD_FIELDS):
             resolve_period(attrs, meeting)
         if "format" in attrs or "number" in attrs:
-            fmt = attrs.get("format", meeting.format if meeting else None)
-            number = attrs.get("number", meeting.number if meeting else None)
-            clash = (
-                Meeting.objects.filter(format=fmt, number=number)
-                .exclude(pk=meeting.pk if meeting else None)
-                .values_list("slug", flat=True)
-                .first()
-                if number is not None
-                else None
+            _check_number_free(
+                attrs.get("format", meeting.format if meeting else None),
+                attrs.get("number", meeting.number if meeting else None),
+                meeting,
             )
-            if clash:
-                raise serializers.ValidationError(
-                    {"number": [f"{fmt.code} number {number} already exists: {clash}."]}
-                )
         return attrs
+
+
+def _check_number_free(fmt: Format | None, number: int | None, meeting: Meeting | None) -> None:
+    """Refuse the format and number of another meeting (“the 55th AMM” is one meeting)."""
+    if fmt is None or number is None:
+        return
+    others = Meeting.objects.filter(format=fmt, number=number)
+    if meeting is not None:
+        others = others.exclude(pk=meeting.pk)
+    clash = others.values_list("slug", flat=True).first()
+    if clash:
+        raise serializers.ValidationError(
+            {"number": [f"{fmt.code} number {number} already exists: {clash}."]}
+        )
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -666,7 +655,8 @@ class DelegationCreateSerializer(DelegationUpdateSerializer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["meeting"].queryset = self.context.get("meetings", Meeting.objects.none())
+        meeting_field = cast(SlugKeyField, self.fields["meeting"])
+        meeting_field.queryset = self.context.get("meetings", Meeting.objects.none())
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)

@@ -1,17 +1,17 @@
 """REST API v1. Views parse the request, read through selectors and write through services."""
 
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import parse_etags, quote_etag
+from django.utils.cache import patch_vary_headers
+from django.utils.http import parse_etags
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
@@ -22,13 +22,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer, ValidationError, as_serializer_error
 
-from meetings import response_cache, services
+from meetings import caching, services
 from meetings.api import schema as api_schema
 from meetings.api import selectors as api_selectors
 from meetings.api.filters import DelegationFilter, StrictOrderingFilter
@@ -55,8 +55,19 @@ from meetings.api.serializers import (
 )
 from meetings.enums import AnswerChannel
 from meetings.filters import MeetingFilter
+from meetings.models import Delegation, Meeting
+from meetings.selectors import LIST_ORDER, LIST_ORDER_REVERSED
 
 API_REASON = "through the API"
+ApiModel = TypeVar("ApiModel", bound=models.Model)
+
+
+def editor(request: Request) -> AbstractBaseUser:
+    """Who makes a write (ActionPermission has refused anonymous writes already)."""
+    user = request.user
+    if not isinstance(user, AbstractBaseUser):
+        raise NotAuthenticated()
+    return user
 
 
 class PreconditionFailed(APIException):
@@ -65,8 +76,12 @@ class PreconditionFailed(APIException):
     default_code = "precondition_failed"
 
 
-def content_etag(content: bytes) -> str:
-    return quote_etag(hashlib.sha256(content).hexdigest()[:32])
+class Remembered(Exception):
+    """Raised by initial() when the response is in memory: DRF then skips the handler."""
+
+    def __init__(self, stored: caching.Stored) -> None:
+        super().__init__()
+        self.stored = stored
 
 
 @contextmanager
@@ -82,7 +97,7 @@ def service_errors() -> Iterator[None]:
         ) from exc
 
 
-class ApiViewSet(viewsets.GenericViewSet):
+class ApiViewSet(viewsets.GenericViewSet[ApiModel]):
     """Shared behaviour: conditional GET (ETag, 304), pagination, JSON-only writes, and
     filters applied to lists only (a detail URL names its object, whatever the query)."""
 
@@ -92,6 +107,8 @@ class ApiViewSet(viewsets.GenericViewSet):
     parser_classes = [StrictJSONParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
     write_permissions: dict[str, list[str]] = {}
+    # What a GET of one object shows: the representation an If-Match ETag is computed on.
+    detail_serializer_class: type[Serializer]
 
     def filter_queryset(self, queryset: models.QuerySet) -> models.QuerySet:
         if self.action != "list":
@@ -106,39 +123,59 @@ class ApiViewSet(viewsets.GenericViewSet):
             "staff_delegations": api_selectors.sees_unpublished(user, "delegation"),
         }
 
-    cache_slot: response_cache.Slot | None = None
+    cache_slot: caching.Slot | None = None
+    remembered: caching.Stored | None = None
 
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        # An anonymous JSON read is the same for everyone: once authentication and
-        # throttling have passed, it comes from memory while the calendar is unchanged.
-        if (
+    def shared_read(self, request: Request) -> bool:
+        """Whether this is an anonymous JSON read, the same for every anonymous reader."""
+        return (
             self.action in ("list", "retrieve")
-            and response_cache.shareable(request)
+            and caching.shareable(request)
             and not request.user.is_authenticated
             and request.accepted_renderer.format == "json"
-        ):
-            slot = response_cache.Slot(request, "api", "json")
-            stored = slot.get()
-            if stored is None:
-                self.cache_slot = slot
-            else:
-                # dispatch() calls the handler named for the method after initial().
-                self.get = lambda *args, **kwargs: response_cache.respond(request, stored)
+        )
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """After authentication and throttling, a shared read comes from memory if kept."""
+        super().initial(request, *args, **kwargs)
+        if not self.shared_read(request):
+            return
+        slot = caching.Slot(request, "api", "json")
+        stored = slot.get()
+        if stored is not None:
+            raise Remembered(stored)
+        self.cache_slot = slot
+
+    def handle_exception(self, exc: Exception) -> Any:
+        """A remembered read is answered with its stored bytes; anything else as DRF does."""
+        if isinstance(exc, Remembered):
+            self.remembered = exc.stored
+            return caching.replay(exc.stored)
+        return super().handle_exception(exc)
 
     def finalize_response(self, request: Request, response, *args: Any, **kwargs: Any):
+        """Every 200 GET carries its ETag and answers If-None-Match with a 304."""
         response = super().finalize_response(request, response, *args, **kwargs)
-        if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        if (
+            request.method not in ("GET", "HEAD")
+            or response.status_code != 200
+            or not isinstance(response, HttpResponse)
+        ):
             return response
         # What a user sees depends on who they are.
         patch_vary_headers(response, ("Authorization", "Cookie"))
         if isinstance(response, Response):
             response.render()
-            if self.cache_slot is not None:
-                self.cache_slot.put(response)
-        etag = content_etag(response.content)
-        response["ETag"] = etag
-        return get_conditional_response(request, etag=etag, response=response)
+        return caching.conditional(request, response, etag=self.response_etag(response))
+
+    def response_etag(self, response: HttpResponse) -> str:
+        """The ETag of a finished 200, keeping it in memory when it is a shared read."""
+        if self.remembered is not None:
+            return self.remembered.etag
+        stored = self.cache_slot.put(response) if self.cache_slot is not None else None
+        if stored is not None:
+            return stored.etag
+        return caching.content_etag(response.content)
 
     def valid_data(self, serializer_class: type[Serializer], **kwargs: Any) -> dict[str, Any]:
         context = {**self.get_serializer_context(), **kwargs.pop("context", {})}
@@ -151,16 +188,16 @@ class ApiViewSet(viewsets.GenericViewSet):
         return self.detail_serializer_class(obj, context=self.get_serializer_context()).data
 
     @contextmanager
-    def writing(self) -> Iterator[models.Model]:
+    def writing(self) -> Iterator[ApiModel]:
         """The object to change, in a transaction; with If-Match, locked and compared first."""
         with transaction.atomic():
             obj = self.get_object()
             header = self.request.headers.get("If-Match")
             if header is not None:
                 model = type(obj)
-                list(model.objects.select_for_update().filter(pk=obj.pk).values_list("pk"))
+                list(model._default_manager.select_for_update().filter(pk=obj.pk).values_list("pk"))
                 obj = self.get_object()
-                current = content_etag(JSONRenderer().render(self.representation(obj)))
+                current = caching.content_etag(JSONRenderer().render(self.representation(obj)))
                 wanted = parse_etags(header)
                 if "*" not in wanted and current not in wanted:
                     raise PreconditionFailed()
@@ -170,13 +207,21 @@ class ApiViewSet(viewsets.GenericViewSet):
 # Reference data ----------------------------------------------------------------------------
 
 
+class CodeLookupView(Protocol):
+    """What CodeLookupMixin needs of the view it is mixed into."""
+
+    kwargs: dict[str, Any]
+
+    def get_queryset(self) -> models.QuerySet: ...
+
+
 class CodeLookupMixin:
     """Formats and participants are addressed by their codes, in any case."""
 
     lookup_field = "code"
     lookup_value_regex = CODE_PATTERN.strip("^$")
 
-    def get_object(self) -> models.Model:
+    def get_object(self: CodeLookupView) -> models.Model:
         return get_object_or_404(self.get_queryset(), code=self.kwargs["code"].upper())
 
 
@@ -342,14 +387,14 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         responses={200: DelegationSerializer(many=True), **api_schema.OBJECT_WRITE_ERRORS},
     ),
 )
-class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet[Meeting]):
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN.strip("^$")
     filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     filterset_class = MeetingFilter
     ordering_choices = {
-        "start": ("start", "format__code", "number", "pk"),
-        "-start": ("-start", "-format__code", "-number", "-pk"),
+        "start": LIST_ORDER,
+        "-start": LIST_ORDER_REVERSED,
         "updated_at": ("updated_at", "pk"),
         "-updated_at": ("-updated_at", "-pk"),
     }
@@ -369,7 +414,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     def get_serializer_class(self) -> type[Serializer]:
         return MeetingListSerializer if self.action == "list" else MeetingDetailSerializer
 
-    def respond(self, meeting, status_code: int = 200, **kwargs: Any) -> Response:
+    def respond(self, meeting: Meeting, status_code: int = 200, **kwargs: Any) -> Response:
         fresh = api_selectors.meetings_with_related().get(pk=meeting.pk)
         return Response(self.representation(fresh), status=status_code, **kwargs)
 
@@ -377,7 +422,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         data = self.valid_data(MeetingInputSerializer)
         with service_errors():
             meeting = services.meeting_create(
-                by=request.user, reason=f"Created {API_REASON}", **data
+                by=editor(request), reason=f"Created {API_REASON}", **data
             )
         location = absolute(reverse("meetings:api-meeting-detail", kwargs={"slug": meeting.slug}))
         return self.respond(meeting, status.HTTP_201_CREATED, headers={"Location": location})
@@ -386,7 +431,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         with service_errors(), self.writing() as meeting:
             data = self.valid_data(MeetingInputSerializer, instance=meeting, partial=True)
             meeting = services.meeting_update(
-                meeting=meeting, by=request.user, reason=f"Updated {API_REASON}", **data
+                meeting=meeting, by=editor(request), reason=f"Updated {API_REASON}", **data
             )
         return self.respond(meeting)
 
@@ -394,27 +439,27 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     def cancel(self, request: Request, slug: str) -> Response:
         with service_errors(), self.writing() as meeting:
             data = self.valid_data(ReasonSerializer)
-            meeting = services.meeting_cancel(meeting=meeting, by=request.user, **data)
+            meeting = services.meeting_cancel(meeting=meeting, by=editor(request), **data)
         return self.respond(meeting)
 
     @action(detail=True, methods=["post"])
     def postpone(self, request: Request, slug: str) -> Response:
         with service_errors(), self.writing() as meeting:
             data = self.valid_data(ReasonSerializer)
-            meeting = services.meeting_postpone(meeting=meeting, by=request.user, **data)
+            meeting = services.meeting_postpone(meeting=meeting, by=editor(request), **data)
         return self.respond(meeting)
 
     @action(detail=True, methods=["post"])
     def reschedule(self, request: Request, slug: str) -> Response:
         with service_errors(), self.writing() as meeting:
             data = self.valid_data(RescheduleSerializer, context={"meeting": meeting})
-            meeting = services.meeting_reschedule(meeting=meeting, by=request.user, **data)
+            meeting = services.meeting_reschedule(meeting=meeting, by=editor(request), **data)
         return self.respond(meeting)
 
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def invite(self, request: Request, slug: str) -> Response:
         with service_errors(), self.writing() as meeting:
-            created = services.meeting_invite_participants(meeting=meeting, by=request.user)
+            created = services.meeting_invite_participants(meeting=meeting, by=editor(request))
         fresh = api_selectors.visible_delegations(request.user).filter(
             pk__in=[d.pk for d in created]
         )
@@ -459,7 +504,7 @@ ID_PARAMETER = path_parameter("id", int, 1)
         responses={200: DelegationSerializer, **api_schema.OBJECT_WRITE_ERRORS},
     ),
 )
-class DelegationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class DelegationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet[Delegation]):
     serializer_class = detail_serializer_class = DelegationSerializer
     lookup_value_regex = "[0-9]{1,18}"
     filter_backends = [DjangoFilterBackend]
@@ -473,7 +518,7 @@ class DelegationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     def get_queryset(self) -> models.QuerySet:
         return api_selectors.visible_delegations(self.request.user)
 
-    def respond(self, delegation, status_code: int = 200, **kwargs: Any) -> Response:
+    def respond(self, delegation: Delegation, status_code: int = 200, **kwargs: Any) -> Response:
         fresh = api_selectors.delegations_with_related().get(pk=delegation.pk)
         return Response(self.representation(fresh), status=status_code, **kwargs)
 
@@ -481,7 +526,9 @@ class DelegationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         meetings = api_selectors.visible_meetings(request.user)
         data = self.valid_data(DelegationCreateSerializer, context={"meetings": meetings})
         with service_errors():
-            delegation = services.delegation_create(by=request.user, via=AnswerChannel.API, **data)
+            delegation = services.delegation_create(
+                by=editor(request), via=AnswerChannel.API, **data
+            )
         location = absolute(reverse("meetings:api-delegation-detail", kwargs={"pk": delegation.pk}))
         return self.respond(delegation, status.HTTP_201_CREATED, headers={"Location": location})
 
@@ -489,7 +536,7 @@ class DelegationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         with service_errors(), self.writing() as delegation:
             data = self.valid_data(DelegationUpdateSerializer, partial=True)
             delegation = services.delegation_update(
-                delegation=delegation, by=request.user, via=AnswerChannel.API, **data
+                delegation=delegation, by=editor(request), via=AnswerChannel.API, **data
             )
         return self.respond(delegation)
 
@@ -498,7 +545,7 @@ class DelegationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
         with service_errors(), self.writing() as delegation:
             data = self.valid_data(AnswerSerializer)
             delegation = services.delegation_record_answer(
-                delegation=delegation, by=request.user, via=AnswerChannel.API, **data
+                delegation=delegation, by=editor(request), via=AnswerChannel.API, **data
             )
         return self.respond(delegation)
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from meetings.enums import MeetingMode, MeetingStatus
+from meetings.formatting import offset_label
 from meetings.validators import (
     FORMAT_CODE_SHAPE,
     TIMEZONE_SHAPE,
@@ -19,6 +20,9 @@ from meetings.validators import (
 
 from .fields import RichTextField
 from .participants import Participant
+
+# The statuses under which a meeting's delegations are still asked to answer.
+OPEN_STATUSES = (MeetingStatus.TENTATIVE, MeetingStatus.SCHEDULED)
 
 
 class Format(models.Model):
@@ -276,12 +280,19 @@ class Meeting(models.Model):
     @property
     def utc_offset_label(self) -> str:
         """The zone's offset at the start, spelled as people read it: UTC+7, UTC+6:30."""
-        offset = self.local_start.utcoffset() or dt.timedelta(0)
-        minutes = int(offset.total_seconds() // 60)
-        sign = "+" if minutes >= 0 else "-"
-        hours, rest = divmod(abs(minutes), 60)
-        return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+        return offset_label(self.local_start)
 
     @property
     def is_cancelled(self) -> bool:
         return self.status == MeetingStatus.CANCELLED
+
+    def closed_reason(self, *, now: dt.datetime) -> str:
+        """Why its delegations may no longer answer, nor be invited or reminded: "unpublished",
+        the status ("postponed", "cancelled", "held") or "started"; "" while they may."""
+        if not self.published:
+            return "unpublished"
+        if self.status not in OPEN_STATUSES:
+            return MeetingStatus(self.status).value
+        if self.start <= now:
+            return "started"
+        return ""

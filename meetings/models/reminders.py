@@ -90,7 +90,7 @@ class ReminderSchedule(models.Model):
         ]
 
     def __str__(self) -> str:
-        which = self.format.code if self.format_id else "Default"
+        which = self.format.code if self.format is not None else "Default"
         return f"{which}: {self.days_before or 'no reminders'}"
 
     @property

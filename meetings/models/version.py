@@ -12,7 +12,7 @@ random number rather than a counter, so a rolled-back transaction's value is nev
 seen again after the rollback.
 
 Writes to the delegations table take rows SHARDS+1 to 2*SHARDS instead (migration
-0005), so those rows alone say whether any delegation changed (selectors.answers_stamp);
+0005), so those rows alone say whether any delegation changed (caching.answers_stamp);
 the calendar's version is all the rows.
 """
 
@@ -20,7 +20,10 @@ from django.db import models
 
 SHARDS = 16
 
-# What the public surfaces read. Reminders (the outbox) and users are not among them.
+# What the public surfaces read, each with its trigger (copied into migration 0004).
+# Reminders (the outbox) and users are not among them. tests/meetings/test_caching.py
+# checks the installed triggers against this list, and this list against the tables
+# the public selectors and serializers read.
 TRACKED_TABLES = (
     "meetings_format",
     "meetings_format_invited_participants",

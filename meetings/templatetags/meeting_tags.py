@@ -13,13 +13,13 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from meetings.enums import MeetingMode, MeetingStatus
+from meetings.formatting import day_text, offset_minutes, offsets_label, zone_label
+from meetings.formatting import ordinal as ordinal_text
 from meetings.models import Meeting, Participant, Venue
-from meetings.selectors import ordinal as ordinal_text
 from meetings.validators import sanitize_rich_text
 
 register = template.Library()
@@ -50,29 +50,17 @@ LOCAL_LANGUAGES = {
     "VN": "vi",
 }
 
-EVENT_STATUS = {
+EVENT_STATUS: dict[str, str] = {
     MeetingStatus.CANCELLED: "https://schema.org/EventCancelled",
     MeetingStatus.POSTPONED: "https://schema.org/EventPostponed",
 }
-ATTENDANCE_MODE = {
+ATTENDANCE_MODE: dict[str, str] = {
     MeetingMode.IN_PERSON: "https://schema.org/OfflineEventAttendanceMode",
     MeetingMode.VIRTUAL: "https://schema.org/OnlineEventAttendanceMode",
     MeetingMode.HYBRID: "https://schema.org/MixedEventAttendanceMode",
 }
 # The characters json_script escapes, so the data cannot close the <script> element.
 JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-
-
-def zone_label(name: str) -> str:
-    """“Asia/Phnom_Penh” -> “Phnom Penh time”."""
-    return f"{name.rsplit('/', 1)[-1].replace('_', ' ')} time"
-
-
-def offset_label(moment: dt.datetime) -> str:
-    """The offset of an aware datetime as people read it: UTC+7, UTC+6:30, UTC-3."""
-    minutes = int((moment.utcoffset() or dt.timedelta(0)).total_seconds() // 60)
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{'-' if minutes < 0 else '+'}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 def _time(moment: dt.datetime | dt.date, text: str) -> SafeString:
@@ -85,39 +73,25 @@ def _time(moment: dt.datetime | dt.date, text: str) -> SafeString:
 
 def _day_range(first: dt.date, last: dt.date, *, short: bool) -> SafeString:
     """“Wednesday 3 August 2022”, “Sunday 15 – Tuesday 17 November 2026”, ..."""
-    weekday, month = ("D", "M") if short else ("l", "F")
-    full = f"{weekday} j {month} Y"
+    last_text = _time(last, day_text(last, short=short))
     if first == last:
-        return _time(first, date_format(first, full))
+        return last_text
     if (first.year, first.month) == (last.year, last.month):
-        start_text = date_format(first, f"{weekday} j")
+        start_text = day_text(first, short=short, upto="day")
     elif first.year == last.year:
-        start_text = date_format(first, f"{weekday} j {month}")
+        start_text = day_text(first, short=short, upto="month")
     else:
-        start_text = date_format(first, full)
-    return format_html("{} – {}", _time(first, start_text), _time(last, date_format(last, full)))
+        start_text = day_text(first, short=short)
+    return format_html("{} – {}", _time(first, start_text), last_text)
 
 
 def _timed_range(start: dt.datetime, end: dt.datetime, *, short: bool) -> SafeString:
-    day = "D j M Y" if short else "l j F Y"
+    start_text = _time(start, f"{day_text(start, short=short)}, {start:%H:%M}")
     if start.date() == end.date():
-        return format_html(
-            "{}–{}",
-            _time(start, date_format(start, f"{day}, H:i")),
-            _time(end, date_format(end, "H:i")),
-        )
+        return format_html("{}–{}", start_text, _time(end, f"{end:%H:%M}"))
     return format_html(
-        "{} – {}",
-        _time(start, date_format(start, f"{day}, H:i")),
-        _time(end, date_format(end, f"{day}, H:i")),
+        "{} – {}", start_text, _time(end, f"{day_text(end, short=short)}, {end:%H:%M}")
     )
-
-
-def _offsets(meeting: Meeting) -> str:
-    end_offset = offset_label(meeting.local_end)
-    if meeting.all_day or end_offset == meeting.utc_offset_label:
-        return meeting.utc_offset_label
-    return f"{meeting.utc_offset_label} to {end_offset}"
 
 
 @register.simple_tag
@@ -137,9 +111,10 @@ def meeting_when(meeting: Meeting, style: str = "long") -> SafeString:
             "{}, all day ({}, {})", text, zone_label(meeting.timezone), meeting.utc_offset_label
         )
     text = _timed_range(meeting.local_start, meeting.local_end, short=short)
+    offsets = offsets_label(meeting.local_start, meeting.local_end)
     if short:
-        return format_html("{} {}", text, _offsets(meeting))
-    return format_html("{} ({}, {})", text, zone_label(meeting.timezone), _offsets(meeting))
+        return format_html("{} {}", text, offsets)
+    return format_html("{} ({}, {})", text, zone_label(meeting.timezone), offsets)
 
 
 @register.simple_tag
@@ -152,7 +127,7 @@ def reader_time(meeting: Meeting, style: str = "long") -> SafeString:
         'data-style="{}" hidden></span>',
         meeting.start.astimezone(dt.UTC).isoformat(timespec="minutes"),
         meeting.end.astimezone(dt.UTC).isoformat(timespec="minutes"),
-        int((meeting.local_start.utcoffset() or dt.timedelta(0)).total_seconds() // 60),
+        offset_minutes(meeting.local_start),
         "short" if style == "short" else "long",
     )
 
@@ -160,7 +135,9 @@ def reader_time(meeting: Meeting, style: str = "long") -> SafeString:
 @register.simple_tag
 def day_label(day: dt.date, style: str = "long") -> SafeString:
     """A day in a <time> element: “Wednesday 3 August 2022” (long) or “Wed 3 Aug” (short)."""
-    return _time(day, date_format(day, "l j F Y" if style == "long" else "D j M"))
+    if style == "long":
+        return _time(day, day_text(day))
+    return _time(day, day_text(day, short=True, upto="month"))
 
 
 @register.simple_tag
@@ -168,7 +145,7 @@ def local_time(meeting: Meeting) -> SafeString:
     """The start time at the venue (“09:30”) in a <time> element; empty for all-day meetings."""
     if meeting.all_day:
         return SafeString()
-    return _time(meeting.local_start, date_format(meeting.local_start, "H:i"))
+    return _time(meeting.local_start, f"{meeting.local_start:%H:%M}")
 
 
 @register.filter
@@ -199,7 +176,11 @@ def local_name(thing: Participant | Venue) -> SafeString:
 
 @register.filter
 def rich_text(html: str) -> SafeString:
-    """Staff-written description, sanitised again at display (whatever door it came in by)."""
+    """Staff-written description, sanitised again at display.
+
+    RichTextField cleans every save through the ORM; this also covers what bypasses
+    save() (QuerySet.update, raw SQL, rows restored from a dump).
+    """
     clean = sanitize_rich_text(html or "")
     return mark_safe(clean)  # noqa: S308  # nosec B308, B703: nh3 kept allow-listed tags only
 

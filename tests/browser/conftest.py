@@ -1,10 +1,18 @@
-"""Headless Debian Chromium, driven by Playwright, against pytest-django's live server.
+"""Headless Debian Chromium, driven by Playwright, against a live server.
 
 Without /usr/bin/chromium these tests are skipped, unless REQUIRE_BROWSER=1 (CI), in
-which case they fail. The live server needs a transactional database, flushed after
-each test: that empties what the data migrations made (the staff groups). So these
-tests restore that data before they run (serialized rollback) and run after every
-other test, so nothing that relies on it runs after the flush.
+which case they fail.
+
+Most browser tests only read the reference calendar. They take `demo_site`: one server
+a test process, and the calendar committed once and left in place, so no test pays for
+loading it or for flushing the database. A test that writes (an answer, an import) or
+builds its own data takes `fresh_demo_site` or `site_today` and the `WRITES` mark:
+pytest-django's live server on a transactional database, flushed after the test, with
+what the data migrations made (the staff groups) restored first (serialized rollback).
+
+Order matters, and the collection hook below keeps it: every other test first; then
+the writing browser tests (their flush empties the database); then the reading ones,
+which load the calendar into the emptied database once and keep it to the end.
 """
 
 import os
@@ -12,8 +20,10 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from pytest_django.live_server_helper import LiveServer
 
-from meetings.demo import load_demo
+from meetings.models import Meeting
+from tests import snapshot
 from tests.conftest import TODAY
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from
@@ -23,13 +33,22 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# A meeting of the reference calendar: while it exists, the reading tests' calendar does.
+READING_PROBE = "2022-amm-55"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
+WRITES = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
 def pytest_collection_modifyitems(config, items):
-    browser = [item for item in items if item.get_closest_marker("browser")]
-    items[:] = [item for item in items if not item.get_closest_marker("browser")] + browser
+    def rank(item) -> int:
+        if not item.get_closest_marker("browser"):
+            return 0
+        return 2 if "demo_site" in item.fixturenames else 1
+
+    items.sort(key=rank)  # stable: each group keeps pytest-django's own order
 
 
 @pytest.fixture(scope="session")
@@ -80,19 +99,38 @@ class Tab:
         self.context.close()
 
 
+@pytest.fixture(scope="session")
+def reading_server(django_db_setup, django_db_blocker):
+    """The live server of the tests that only read: one a test process, never flushed."""
+    with django_db_blocker.unblock():
+        server = LiveServer("localhost")
+    server._live_server_modified_settings.enable()
+    yield server
+    server._live_server_modified_settings.disable()
+    server.stop()
+
+
 @pytest.fixture
-def open_tab(chromium, live_server):
-    """Opens tabs on the live server (Europe/Paris unless told otherwise)."""
+def open_tab(request, chromium):
+    """Opens tabs on the test's live server (Europe/Paris unless told otherwise)."""
     tabs = []
+    reading = "demo_site" in request.fixturenames
+    server = request.getfixturevalue("reading_server" if reading else "live_server")
+    # pytest-django lets its server's host in only for tests that name `live_server`.
+    let_in = not reading and "live_server" not in request.fixturenames
+    if let_in:
+        server._live_server_modified_settings.enable()
 
     def opener(**options) -> Tab:
-        tab = Tab(chromium, live_server.url, **options)
+        tab = Tab(chromium, server.url, **options)
         tabs.append(tab)
         return tab
 
     yield opener
     for tab in tabs:
         tab.close()
+    if let_in:
+        server._live_server_modified_settings.disable()
 
 
 @pytest.fixture
@@ -103,7 +141,20 @@ def site_today():
 
 
 @pytest.fixture
-def demo_site(site_today):
-    """The reference calendar and the samples, dated from TODAY."""
-    load_demo(today=site_today.date())
+def demo_site(site_today, demo_rows, django_db_blocker):
+    """The reference calendar and the samples, dated from TODAY, committed and shared.
+
+    For tests that only read. The calendar is written once a test process, into the
+    database the writing tests left empty, and written again only if it has gone.
+    """
+    with django_db_blocker.unblock():
+        if not Meeting.objects.filter(slug=READING_PROBE).exists():
+            snapshot.restore(demo_rows)
+        yield site_today
+
+
+@pytest.fixture
+def fresh_demo_site(site_today, demo_rows, transactional_db):
+    """The reference calendar and the samples, dated from TODAY, for a test that writes."""
+    snapshot.restore(demo_rows)
     return site_today

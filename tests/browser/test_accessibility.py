@@ -15,12 +15,9 @@ from django.template.loader import render_to_string
 
 from meetings.models import Delegation
 from meetings.tokens import rsvp_token
-from tests.browser.conftest import DESKTOP
+from tests.browser.conftest import DESKTOP, WRITES
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = pytest.mark.browser
 
 AXE_OPTIONS = {
     "runOnly": {
@@ -91,7 +88,8 @@ def test_page_has_no_axe_violations(open_tab, demo_site, axe, name, path, status
     assert [error for error in tab.errors if not error.startswith(own_status)] == []
 
 
-def test_rsvp_form_answers_and_errors_have_no_axe_violations(open_tab, demo_site, axe):
+@WRITES
+def test_rsvp_form_answers_and_errors_have_no_axe_violations(open_tab, fresh_demo_site, axe):
     tab = open_tab(bypass_csp=True)
     tab.open(resolve(RSVP))
 
@@ -117,6 +115,7 @@ def test_rsvp_form_answers_and_errors_have_no_axe_violations(open_tab, demo_site
     assert answered == [], describe(answered)
 
 
+@WRITES
 @pytest.mark.parametrize("template", ["500.html", "503.html"])
 def test_server_error_pages_have_no_axe_violations(open_tab, axe, template):
     tab = open_tab(bypass_csp=True)

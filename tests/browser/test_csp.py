@@ -4,12 +4,10 @@ import datetime as dt
 
 import pytest
 
+from tests.browser.conftest import WRITES
 from tests.factories import MeetingFactory
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, WRITES]
 
 # Recorded from the page itself, before any of its own scripts run.
 RECORD_VIOLATIONS = """

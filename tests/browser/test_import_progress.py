@@ -3,15 +3,16 @@
 import re
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
 from django.test import Client
+from kombu import pools as kombu_pools
 
+from aseancal.celery import app as celery_app
 from meetings.models import Meeting
+from tests.browser.conftest import WRITES
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, WRITES]
 
 HEADER = "slug,format,number,title,venue,first_day,start_time,last_day,end_time,timezone,published"
 ROWS = 20_000  # the most a file may hold: its check takes seconds, long enough to follow
@@ -55,12 +56,37 @@ def logged_in_tab(open_tab, live_server, user):
     return tab
 
 
+@pytest.fixture
+def import_worker(monkeypatch):
+    """A Celery worker in a thread of this process, on an in-memory broker: it runs the
+    import task as the worker container does, on the live server's database."""
+    conf = celery_app.conf
+    before = (conf.broker_url, conf.broker_transport_options)
+    # Celery reads CELERY_BROKER_URL from the environment before its own settings.
+    monkeypatch.setenv("CELERY_BROKER_URL", "memory://")
+    conf.broker_url, conf.broker_transport_options = "memory://", {}
+    forget_connections()
+    try:
+        with start_worker(celery_app, perform_ping_check=False, shutdown_timeout=60):
+            yield
+    finally:
+        conf.broker_url, conf.broker_transport_options = before
+        forget_connections()
+
+
+def forget_connections() -> None:
+    """Drop the app's pooled broker connections, made for the broker it had before."""
+    kombu_pools.reset()
+    celery_app._pool = None
+    celery_app.__dict__.pop("amqp", None)
+
+
 def label(page) -> str:
     return page.locator("#import-progress .import-progress-label").inner_text()
 
 
 def test_import_upload_shows_progress_then_preview(
-    open_tab, live_server, demo_site, superuser, settings, tmp_path
+    open_tab, live_server, fresh_demo_site, superuser, settings, tmp_path
 ):
     settings.VAR_DIR = tmp_path
     file = calendar_file(tmp_path, ROWS)
@@ -89,7 +115,7 @@ def test_import_upload_shows_progress_then_preview(
 
 
 def test_import_large_confirmed_import_follows_rows_saved(
-    open_tab, live_server, demo_site, superuser, settings, tmp_path
+    open_tab, live_server, fresh_demo_site, superuser, settings, tmp_path, import_worker
 ):
     settings.VAR_DIR = tmp_path
     settings.IMPORT_BACKGROUND_ROWS = 100

@@ -4,12 +4,10 @@ import datetime as dt
 
 import pytest
 
+from tests.browser.conftest import WRITES
 from tests.factories import MeetingFactory
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = pytest.mark.browser
 
 
 def titles(page) -> list[str]:
@@ -137,6 +135,7 @@ def test_meeting_page_55th_amm(open_tab, demo_site):
     assert tab.errors == []
 
 
+@WRITES
 def test_meeting_page_in_the_readers_time_zone(open_tab, site_today):
     meeting = timed_meeting()
     paris = open_tab()
@@ -157,6 +156,7 @@ def test_meeting_page_in_the_readers_time_zone(open_tab, site_today):
     )
 
 
+@WRITES
 def test_list_page_in_the_readers_time_zone(open_tab, site_today):
     timed_meeting()
     tab = open_tab(timezone_id="America/New_York")
@@ -170,6 +170,7 @@ def test_list_page_in_the_readers_time_zone(open_tab, site_today):
     assert tab.errors == []
 
 
+@WRITES
 def test_meeting_page_without_javascript(open_tab, site_today):
     meeting = timed_meeting()
     tab = open_tab(java_script_enabled=False)

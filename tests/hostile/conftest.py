@@ -12,7 +12,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from meetings import response_cache
+from meetings import caching
 from meetings.models import Delegation, Format, Meeting, Participant, Venue
 from meetings.tokens import rsvp_token
 from tests.factories import DelegationFactory, MeetingFactory, ParticipantFactory, VenueFactory
@@ -51,7 +51,7 @@ def isolated() -> Iterator[None]:
     """
     for alias in CACHES:
         caches[alias].clear()
-    response_cache.memory.clear()
+    caching.reset()
     with transaction.atomic():
         yield
         transaction.set_rollback(True)

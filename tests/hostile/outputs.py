@@ -23,10 +23,10 @@ from django.core.mail import EmailMessage
 
 from meetings import ical, reminders
 from meetings.changes import ChangeEntry, public_changes
-from meetings.changes_views import NOT_XML
 from meetings.models import Meeting
 from meetings.models.reminders import Reminder, ReminderKind
 from meetings.selectors import public_meetings
+from meetings.views.changes import NOT_XML
 
 from . import tally
 

@@ -345,3 +345,87 @@ def test_clash_warning_for_head_of_delegation_booked_twice(db):
     assert [c.detail for c in meeting_clashes(second) if c.kind == "head"] == [
         "Sergey Lavrov also heads Russia's delegation to EAS FMM"
     ]
+
+
+def deletion(model, pk: int) -> tuple:
+    """The history row a deletion left: who, why, and what was deleted."""
+    row = model.history.get(id=pk, history_type="-")
+    user = row.history_user.username if row.history_user else None
+    return user, row.history_change_reason, row.participant.code, row.meeting_id
+
+
+def test_deleting_a_delegation_records_who_deleted_it(client, demo, editor):
+    delegation = Delegation.objects.get(meeting__slug="sample-som", participant__code="SG")
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:meetings_delegation_delete", args=[delegation.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Delegation.objects.filter(pk=delegation.pk).exists()
+    assert deletion(Delegation, delegation.pk) == (
+        "editor",
+        "Deleted",
+        "SG",
+        delegation.meeting_id,
+    )
+
+
+def test_deleting_delegations_in_bulk_records_who_deleted_each(client, demo, editor):
+    chosen = list(
+        Delegation.objects.filter(meeting__slug="sample-som", participant__code__in=["PH", "SG"])
+    )
+    client.force_login(editor)
+    client.post(
+        reverse("admin:meetings_delegation_changelist"),
+        {"action": "delete_selected", "_selected_action": [d.pk for d in chosen], "post": "yes"},
+    )
+    assert sorted(deletion(Delegation, d.pk) for d in chosen) == [
+        ("editor", "Deleted", "PH", chosen[0].meeting_id),
+        ("editor", "Deleted", "SG", chosen[0].meeting_id),
+    ]
+
+
+def test_deleting_a_delegation_from_the_meeting_form_records_who_deleted_it(client, demo, editor):
+    meeting = Meeting.objects.get(slug="sample-som")
+    delegation = meeting.delegations.get(participant__code="SG")
+    codes = set(meeting.delegations.values_list("participant__code", flat=True))
+    client.force_login(editor)
+    response = client.post(
+        change_url(meeting),
+        meeting_post(
+            meeting,
+            **{
+                "delegations-TOTAL_FORMS": "1",
+                "delegations-INITIAL_FORMS": "1",
+                "delegations-0-id": delegation.pk,
+                "delegations-0-meeting": meeting.pk,
+                "delegations-0-participant": delegation.participant_id,
+                "delegations-0-attendance": delegation.attendance,
+                "delegations-0-revision_seen": delegation.revision,
+                "delegations-0-DELETE": "on",
+            },
+        ),
+    )
+    assert response.status_code == 302
+    assert set(meeting.delegations.values_list("participant__code", flat=True)) == codes - {"SG"}
+    assert deletion(Delegation, delegation.pk) == ("editor", "Deleted", "SG", meeting.pk)
+
+
+def test_deleting_a_meeting_records_who_deleted_it_and_its_delegations(client, demo, editor):
+    meeting = Meeting.objects.get(slug="sample-som")
+    codes = sorted(meeting.delegations.values_list("participant__code", flat=True))
+    ids = list(meeting.delegations.values_list("pk", flat=True))
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:meetings_meeting_delete", args=[meeting.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    row = Meeting.history.get(id=meeting.pk, history_type="-")
+    assert (row.history_user, row.history_change_reason, row.slug) == (
+        editor,
+        "Deleted",
+        "sample-som",
+    )
+    assert sorted(deletion(Delegation, pk) for pk in ids) == [
+        ("editor", "Deleted", code, meeting.pk) for code in codes
+    ]

@@ -1,12 +1,13 @@
 """The reference calendar: facts exact, and a second load changes nothing."""
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 from django.core.management import call_command
 
 from meetings.demo import load_demo
-from meetings.models import Delegation, Event, Meeting
+from meetings.models import Delegation, Event, Meeting, Reminder
 from tests.conftest import TODAY
 
 pytestmark = pytest.mark.usefixtures("demo")
@@ -125,3 +126,25 @@ def test_samples_are_labelled_and_upcoming():
     assert samples.count() == 5
     assert all(m.title.startswith("[Sample]") and m.start > TODAY for m in samples)
     assert samples.filter(published=False).count() == 1
+
+
+def test_delegations_are_written_through_the_service_as_the_record_has_them():
+    khmer = Delegation.objects.get(meeting__slug="2022-amm-55", participant__code="KH")
+    created = khmer.history.get(history_type="+")
+    assert (
+        khmer.attendance,
+        khmer.answered_at,
+        khmer.answered_via,
+        khmer.revision,
+        created.history_user,
+        created.history_change_reason,
+    ) == (
+        "confirmed",
+        dt.datetime(2022, 7, 31, tzinfo=zoneinfo.ZoneInfo("Asia/Phnom_Penh")),
+        "demo",
+        1,
+        None,
+        "Demo data",
+    )
+    # Recorded as invited a month before: no invitation goes, even to the upcoming samples.
+    assert Reminder.objects.count() == 0

@@ -7,8 +7,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from meetings.exporter import meetings_csv, meetings_xlsx
-from meetings.importer import COLUMNS
+from meetings.imports import COLUMNS, meetings_csv, meetings_xlsx
 from meetings.models import Meeting
 from tests.factories import FormatFactory, MeetingFactory, VenueFactory
 

@@ -3,12 +3,10 @@
 import datetime as dt
 
 import pytest
-from django.conf import settings
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from meetings import feeds, response_cache, selectors, services
+from meetings import caching, selectors, services
 from meetings.enums import AnswerChannel, AttendanceStatus
 from meetings.models import Delegation, Event, Meeting, Participant, Venue
 from tests.factories import MeetingFactory
@@ -22,11 +20,7 @@ on_postgresql = pytest.mark.skipif(
 
 
 def forget_everything() -> None:
-    feeds._by_fingerprint.clear()
-    selectors.forget_answer_hashes()
-    response_cache.memory.clear()
-    for alias in (settings.FEED_CACHE_ALIAS, settings.FEED_DOCUMENT_CACHE_ALIAS):
-        caches[alias].clear()
+    caching.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.utils.http import http_date
 
-from meetings import ical, selectors, services
+from meetings import caching, ical, services
 from meetings.enums import AnswerChannel, AttendanceStatus
 from meetings.models import Delegation, Event, Format, Meeting, Participant, Reminder, Venue
 from tests.conftest import TODAY
@@ -476,36 +476,36 @@ def test_unpublished_and_deleted_meetings_leave_the_cached_feed(demo, client):
 
 
 def test_calendar_stamp_moves_on_every_kind_of_save(demo):
-    stamps = [selectors.calendar_stamp()]
+    stamps = [caching.calendar_stamp()]
     venue = Venue.objects.get(name="Manila")
     venue.address = "CCP Complex, Pasay"
     venue.save()
-    stamps.append(selectors.calendar_stamp())
+    stamps.append(caching.calendar_stamp())
     fmt = Format.objects.get(code="SOM")
     fmt.name = "Senior Officials Meeting"
     fmt.save()
-    stamps.append(selectors.calendar_stamp())
+    stamps.append(caching.calendar_stamp())
     event = Event.objects.get(slug="sample-senior-officials-meetings")
     event.title = "[Sample] SOM week"
     event.save()
-    stamps.append(selectors.calendar_stamp())
+    stamps.append(caching.calendar_stamp())
     delegation = Delegation.objects.filter(attendance=AttendanceStatus.INVITED).first()
     delegation.head_name = "A. N. Other"
     services.delegation_save(delegation=delegation, by=None)
-    stamps.append(selectors.calendar_stamp())
+    stamps.append(caching.calendar_stamp())
     delegation.delete()
-    stamps.append(selectors.calendar_stamp())
+    stamps.append(caching.calendar_stamp())
     # Writes that bypass save() and the history move it too: the triggers see every row.
     Meeting.objects.filter(slug__startswith="sample-").update(description="Bulk note")
-    stamps.append(selectors.calendar_stamp())
+    stamps.append(caching.calendar_stamp())
     with connection.cursor() as cursor:
         cursor.execute("UPDATE meetings_venue SET city = 'Pasay' WHERE name = 'Manila'")
-    stamps.append(selectors.calendar_stamp())
-    unchanged = selectors.calendar_stamp()
+    stamps.append(caching.calendar_stamp())
+    unchanged = caching.calendar_stamp()
     Reminder.objects.all().delete()  # the outbox is not public: no new version
 
     assert len(set(stamps)) == len(stamps)
-    assert selectors.calendar_stamp() == unchanged
+    assert caching.calendar_stamp() == unchanged
 
 
 def _run(args: list[str], env: dict[str, str]) -> bytes:

@@ -10,9 +10,8 @@ from django.db.models import Sum
 
 from meetings import services
 from meetings.changes import FieldChange, public_changes
-from meetings.exporter import meetings_csv, meetings_xlsx
 from meetings.ical import MeetingEntry, meetings_calendar
-from meetings.importer import ImportFileError, RowError, import_calendar
+from meetings.imports import ImportFileError, RowError, import_calendar, meetings_csv, meetings_xlsx
 from meetings.models import Meeting, Venue
 
 pytestmark = pytest.mark.django_db
@@ -334,6 +333,22 @@ def test_import_foreign_ics_bad_event_named_by_line(demo):
     assert result.report() == (
         "line 4, SUMMARY: no ordinal opening the SUMMARY (“56th ...”) to find it again."
     )
+
+
+def test_import_ics_time_the_zone_skips_previews_the_time_stored(demo):
+    data = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nBEGIN:VEVENT\r\n"
+        b"UID:a1@planner.example\r\nCATEGORIES:AMM\r\nSUMMARY:56th AMM\r\n"
+        b"DTSTART;TZID=Europe/Berlin:20300331T023000\r\n"
+        b"DTEND;TZID=Europe/Berlin:20300331T053000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+    result = import_calendar(data, name="planner.ics", dry_run=True)
+
+    # 02:30 does not exist in Berlin that night: the meeting is stored at 01:30 UTC.
+    assert [(p.when, p.values["start"].astimezone(dt.UTC)) for p in result.plans] == [
+        ("2030-03-31 03:30 UTC+2 (Europe/Berlin)", dt.datetime(2030, 3, 31, 1, 30, tzinfo=dt.UTC))
+    ]
 
 
 def test_import_calendar_command_bad_file_exits_with_full_report(demo, tmp_path):

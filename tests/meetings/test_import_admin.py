@@ -1,17 +1,21 @@
 """The admin's import: upload, preview (a dry run), confirm; refused when the plan moved."""
 
 import datetime as dt
-import threading
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
+from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from aseancal.celery import app as celery_app
 from meetings import services
-from meetings.importer import RowError
+from meetings.imports import RowError
+from meetings.imports import tasks as import_tasks
+from meetings.imports.admin_views import SIGNING_SALT
+from meetings.imports.jobs import ImportJob
 from meetings.models import Meeting
 from tests.conftest import TODAY
 from tests.factories import UserFactory
@@ -233,12 +237,6 @@ def progress(client, token: str) -> dict:
     return response.json()
 
 
-def join_import_threads() -> None:
-    for thread in threading.enumerate():
-        if thread.name.startswith("meeting-import-"):
-            thread.join(timeout=60)
-
-
 def test_admin_import_script_upload_answers_where_to_preview_and_follow(client, editor, demo):
     client.force_login(editor)
 
@@ -373,27 +371,58 @@ def test_admin_import_progress_of_a_lost_process_reads_interrupted(client, edito
     )
 
 
-# The thread needs committed data, so the test is transactional. Its flush empties the
-# staff groups (made by a migration), so it runs at the end with the live-server tests
-# (tests/browser/conftest.py) and imports as a superuser, who needs no group.
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_admin_import_large_confirmed_import_runs_in_background(client, superuser, demo, settings):
+# Large imports: a Celery task queued on commit --------------------------------------
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run in this process when queued, their errors raised."""
+    before = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
+
+
+def confirm_large_import(client, count: int):
+    """Upload `count` new rows, preview them and confirm: the token, the preview's digest
+    and the confirmation's response."""
+    token = token_of(script_upload(client, rows(count)))
+    confirm = client.get(IMPORT_URL, {"token": token}).context["confirm"]
+    digest = confirm["digest"].value()
+    response = client.post(IMPORT_URL, {"token": token, "digest": digest})
+    return token, digest, response
+
+
+def test_admin_import_large_confirmed_import_runs_as_a_task_after_commit(
+    client, superuser, demo, settings, eager_celery, django_capture_on_commit_callbacks
+):
     settings.IMPORT_BACKGROUND_ROWS = 20
     client.force_login(superuser)
-    token = token_of(script_upload(client, rows(25)))
-    confirm = client.get(IMPORT_URL, {"token": token}).context["confirm"]
 
-    response = client.post(
-        IMPORT_URL, {"token": confirm["token"].value(), "digest": confirm["digest"].value()}
-    )
-    join_import_threads()
+    with django_capture_on_commit_callbacks() as queued:
+        token, _digest, response = confirm_large_import(client, 25)
+    before_commit = (progress(client, token), Meeting.objects.filter(number__gt=100).count())
+    for callback in queued:
+        callback()
     state = progress(client, token)
     status = client.get(STATUS_URL, {"token": token})
 
-    assert (response.status_code, response["Location"]) == (
+    assert (response.status_code, response["Location"], len(queued)) == (
         302,
         f"{STATUS_URL}?{urlencode({'token': token})}",
+        1,
+    )
+    assert before_commit == (
+        {
+            "state": "running",
+            "stage": "check",
+            "done": 25,
+            "total": 25,
+            "label": "Checked 25 of 25 rows",
+            "bad_rows": 0,
+        },
+        0,
     )
     assert state == {
         "state": "done",
@@ -407,5 +436,101 @@ def test_admin_import_large_confirmed_import_runs_in_background(client, superuse
     assert [str(m) for m in get_messages(status.wsgi_request)] == [
         "plan.csv: 25 rows read: 25 created, 0 changed, 0 unchanged."
     ]
-    assert Meeting.objects.filter(format__code="AMM", number__gt=100).count() == 25
+    amm_125 = Meeting.objects.get(format__code="AMM", number=125)
+    assert (
+        Meeting.objects.filter(number__gt=100).count(),
+        amm_125.history.first().history_user,
+    ) == (
+        25,
+        superuser,
+    )
     assert progress(client, token)["state"] == "gone"
+
+
+def test_admin_import_large_import_is_queued_by_name_with_an_expiry(
+    client, superuser, demo, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_BACKGROUND_ROWS = 20
+    client.force_login(superuser)
+    sent = []
+    monkeypatch.setattr(
+        import_tasks.apply_import, "apply_async", lambda **options: sent.append(options)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        token, digest, _response = confirm_large_import(client, 20)
+
+    file = signing.loads(token, salt=SIGNING_SALT)["file"]
+    assert sent == [{"args": (file, "plan.csv", superuser.pk, digest), "expires": 300}]
+    assert Meeting.objects.filter(number__gt=100).count() == 0
+
+
+def test_admin_import_broker_away_fails_the_job_at_once(
+    client, superuser, demo, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_BACKGROUND_ROWS = 20
+    client.force_login(superuser)
+
+    def broker_away(**options):
+        raise OSError("Connection refused")
+
+    monkeypatch.setattr(import_tasks.apply_import, "apply_async", broker_away)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        token, _digest, response = confirm_large_import(client, 20)
+    status = client.get(STATUS_URL, {"token": token})
+
+    assert (response.status_code, progress(client, token)["state"]) == (302, "failed")
+    assert (
+        " ".join(status.content.decode().split()).count(
+            "plan.csv: The import could not be started: nothing was imported."
+        )
+        == 1
+    )
+
+
+def stored_job(client, count: int) -> ImportJob:
+    """The job of an upload previewed and confirmed, whose task has not run yet."""
+    token = token_of(script_upload(client, rows(count)))
+    client.get(IMPORT_URL, {"token": token})
+    job = ImportJob(signing.loads(token, salt=SIGNING_SALT)["file"])
+    job.start()
+    return job
+
+
+def test_import_task_applies_nothing_once_its_job_reads_interrupted(client, superuser, demo):
+    client.force_login(superuser)
+    job = stored_job(client, 3)
+
+    with time_machine.travel(TODAY + dt.timedelta(minutes=6), tick=False):
+        outcome = import_tasks.apply_import(job.file, "plan.csv", superuser.pk, "0" * 32)
+
+    assert (outcome, Meeting.objects.filter(number__gt=100).count()) == ("interrupted", 0)
+
+
+def test_import_task_without_its_upload_fails_the_job(client, superuser, demo):
+    client.force_login(superuser)
+    job = stored_job(client, 3)
+    job.upload.unlink()
+
+    outcome = import_tasks.apply_import(job.file, "plan.csv", superuser.pk, "0" * 32)
+
+    assert (outcome, job.read()["summary"]) == (
+        "failed",
+        "The import stopped on an error: nothing was imported.",
+    )
+
+
+def test_import_task_of_a_changed_calendar_imports_nothing(client, superuser, demo):
+    client.force_login(superuser)
+    job = stored_job(client, 3)
+
+    outcome = import_tasks.apply_import(job.file, "plan.csv", superuser.pk, "0" * 32)
+
+    assert (outcome, Meeting.objects.filter(number__gt=100).count()) == ("stale", 0)
+    assert job.upload.is_file()
+
+
+def test_import_task_refuses_a_name_that_is_not_a_stored_upload(superuser):
+    with pytest.raises(ValueError, match="Not the name of a stored upload"):
+        import_tasks.apply_import("../../etc/passwd", "plan.csv", superuser.pk, "0" * 32)

@@ -43,6 +43,9 @@ class FailingBackend(LocmemBackend):
 @pytest.fixture
 def eager_celery():
     """Tasks run in this process when enqueued, as a worker would run them."""
+    # Eager mode runs registered tasks only; rows are published by task name, so load
+    # the tasks modules as a worker does at start.
+    celery_app.loader.import_default_modules()
     before = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True

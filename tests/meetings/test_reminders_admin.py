@@ -188,6 +188,30 @@ def test_outbox_requeue_action_gives_failed_mails_another_go(client, frozen_now,
     assert (failed.status, failed.attempts, failed.last_error) == ("queued", 0, "")
 
 
+def test_outbox_requeue_is_offered_to_editors_only(client, frozen_now, editor, viewer):
+    failed = Reminder.objects.create(
+        delegation=invited("RU"),
+        kind="scheduled",
+        step="7d",
+        days_before=7,
+        due_at=TODAY,
+        status="failed",
+        attempts=5,
+        last_error="SMTPServerDisconnected",
+    )
+    url = reverse("admin:meetings_reminder_changelist")
+    offered = {}
+    for user in (editor, viewer):
+        client.force_login(user)
+        form = client.get(url).context["action_form"]
+        offered[user.username] = [name for name, _ in form.fields["action"].choices] if form else []
+    # The viewer posts the action anyway: the list is shown again and nothing is queued.
+    response = client.post(url, {"action": "requeue", "_selected_action": [failed.pk]})
+    failed.refresh_from_db()
+    assert offered == {"editor": ["", "requeue"], "viewer": []}
+    assert (response.status_code, failed.status, failed.attempts) == (200, "failed", 5)
+
+
 def _outbox_list_queries(client, count: int) -> int:
     meeting = MeetingFactory(start=TODAY + dt.timedelta(days=5))
     for n in range(count):

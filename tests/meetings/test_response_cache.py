@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from meetings import response_cache, selectors, services
+from meetings import caching, selectors, services
 from meetings.models import Meeting, Venue
 from tests.conftest import TODAY
 
@@ -120,7 +120,7 @@ def test_logged_in_readers_and_other_formats_are_never_served_from_memory(demo, 
 def test_the_clock_moving_on_a_minute_renders_again(demo, client, frozen_now):
     url = "/meetings/"
     queries(client, url)
-    frozen_now.shift(dt.timedelta(seconds=response_cache.CLOCK_STEP))
+    frozen_now.shift(dt.timedelta(seconds=caching.CLOCK_STEP))
 
     _, after = queries(client, url)
 
@@ -129,16 +129,16 @@ def test_the_clock_moving_on_a_minute_renders_again(demo, client, frozen_now):
 
 def test_a_page_rendered_across_a_write_is_not_kept(demo, client, monkeypatch):
     versions = iter([(1,), (2,), (2,), (2,)])
-    monkeypatch.setattr(selectors, "calendar_stamp", lambda: next(versions))
+    monkeypatch.setattr(caching, "calendar_stamp", lambda: next(versions))
 
     first = client.get("/meetings/")  # read (1,) before, (2,) after: a write came in between
 
     assert first.status_code == 200
-    assert len(response_cache.memory) == 0
+    assert len(caching.memory) == 0
 
 
 def test_memory_stays_within_its_bound():
-    memory = response_cache.LocalLRU(max_bytes=1000)
+    memory = caching.LocalLRU(max_bytes=1000)
     for n in range(5):
         memory.put(bytes([n]), n, size=300)
 
@@ -164,7 +164,7 @@ def test_concurrent_writers_do_not_wait_on_the_version(demo):
         port=settings_dict["PORT"] or 5432,
     )
     venue = Venue.objects.order_by("pk").first()
-    before = selectors.calendar_stamp()
+    before = caching.calendar_stamp()
 
     with psycopg.connect(conninfo) as first, psycopg.connect(conninfo) as second:
         first.execute("UPDATE meetings_venue SET address = 'A' WHERE id = %s", [venue.pk])
@@ -172,10 +172,10 @@ def test_concurrent_writers_do_not_wait_on_the_version(demo):
         second.execute("SET lock_timeout = '3s'")
         second.execute("UPDATE meetings_meeting SET description = 'B' WHERE slug = %s", [AMM])
         second.commit()
-        middle = selectors.calendar_stamp()
+        middle = caching.calendar_stamp()
         first.commit()
 
-    after = selectors.calendar_stamp()
+    after = caching.calendar_stamp()
     assert Venue.objects.get(pk=venue.pk).address == "A"
     assert Meeting.objects.get(slug=AMM).description == "B"
     assert len({before, middle, after}) == 3
@@ -188,7 +188,7 @@ def test_the_version_is_read_again_once_the_interval_has_passed(
     """In production a worker trusts the version it read for a second: no query at all."""
     settings.RESPONSE_CACHE_REVALIDATE_SECONDS = 1
     now = [1000.0]
-    monkeypatch.setattr(response_cache, "_clock", lambda: now[0])
+    monkeypatch.setattr(caching, "_clock", lambda: now[0])
     client.get(url)
     _, unchanged = queries(client, url)
     with connection.cursor() as cursor:

@@ -3,8 +3,11 @@
 The same tasks on a real worker and broker: test_tasks_worker.py.
 """
 
+import ast
 import datetime as dt
 import smtplib
+from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -13,7 +16,7 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from kombu import pools as kombu_pools
 
 from aseancal.celery import app as celery_app
-from meetings import tasks
+from meetings import reminders, tasks
 from meetings.models import Reminder
 from tests.conftest import TODAY
 from tests.factories import DelegationFactory, MeetingFactory, ParticipantFactory
@@ -173,3 +176,32 @@ def test_broker_down_at_commit_keeps_the_rows_for_the_sweeper(
         "Error calling publish_on_commit.<locals>.publish_reminders in on_commit() "
         "(Error 111 connecting to 127.0.0.1:1. Connection refused.)."
     ]
+
+
+def test_the_reminders_package_never_imports_the_tasks():
+    """tasks.py imports meetings.reminders; the other way round would be a cycle."""
+    imported = set()
+    for path in Path(reminders.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                imported |= {f"{node.module}.{alias.name}" for alias in node.names}
+    assert [name for name in imported if name.startswith("meetings.tasks")] == []
+
+
+def test_rows_reach_the_workers_by_task_name_where_the_tasks_are_not_loaded(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """A web process never imports meetings.tasks: its rows are published by name."""
+    send_task = mock.Mock()
+    monkeypatch.setattr(celery_app, "send_task", send_task)
+    with mock.patch.dict(celery_app.tasks):
+        del celery_app.tasks[reminders.SEND_REMINDER_TASK]
+        with django_capture_on_commit_callbacks(execute=True):
+            reminders.publish_on_commit([7, 8])
+    assert [c.args[:2] for c in send_task.call_args_list] == [
+        ("meetings.tasks.send_reminder", (7,)),
+        ("meetings.tasks.send_reminder", (8,)),
+    ]
+    assert tasks.send_reminder.name == reminders.SEND_REMINDER_TASK

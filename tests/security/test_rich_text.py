@@ -9,8 +9,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from meetings import reminders
-from meetings.exporter import meetings_csv
-from meetings.importer import import_calendar
+from meetings.imports import import_calendar, meetings_csv
 from meetings.models import Event, Format, Meeting
 from tests.factories import DelegationFactory, MeetingFactory
 from tests.meetings.test_admin import meeting_post

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from meetings.demo import load_demo
 from meetings.enums import AttendanceStatus, DelegationLevel, MeetingMode, MeetingStatus
+from meetings.formatting import ordinal
 from meetings.models import Delegation, Event, Format, Meeting, Participant, Venue
-from meetings.selectors import ordinal
 
 PREFIX = "gen-"
 # One venue in every ASEAN capital, so every zone (and the half-hour one) is used.
@@ -195,16 +195,17 @@ class Command(BaseCommand):
         delegations = []
         for index in range(0, len(rows), 5):
             group = rows[index : index + 5]
+            venue = group[0].venue
+            assert venue is not None  # _meeting gives every generated meeting a venue
+            host = by_code.get(venue.country_code)
             event = Event.objects.create(
                 title=f"Generated umbrella event {group[0].slug}",
                 slug=f"{PREFIX}{group[0].slug}",
-                host=by_code.get(group[0].venue.country_code),
+                host=host,
                 start_date=min(m.first_day for m in group),
                 end_date=max(m.last_day for m in group),
             )
-            Meeting.objects.filter(pk__in=[m.pk for m in group]).update(
-                event=event, host=by_code.get(group[0].venue.country_code)
-            )
+            Meeting.objects.filter(pk__in=[m.pk for m in group]).update(event=event, host=host)
         answered = timezone.now()
         for meeting in rows:
             for participant in rng.sample(participants, 10):

@@ -2,9 +2,10 @@ import sys
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from meetings.importer import KINDS, ImportFileError, import_calendar
+from meetings.imports import KINDS, ImportFileError, ImportResult, import_calendar
 
 # Below this many rows a progress line is noise.
 PROGRESS_MIN_ROWS = 200
@@ -60,18 +61,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file: str, dry_run: bool, kind: str | None, user: str | None, **opts):
-        by = None
-        if user:
-            by = get_user_model().objects.filter(username=user).first()
-            if by is None:
-                raise CommandError(f"No user “{user}”.")
-        if file == "-":
-            data, name = sys.stdin.buffer.read(), "standard input"
-        else:
-            path = Path(file)
-            if not path.is_file():
-                raise CommandError(f"No file {file}.")
-            data, name = path.read_bytes(), path.name
+        by = _user(user) if user else None
+        data, name = _read(file)
         progress = Progress(self.stderr, tty=self.stderr.isatty())
         try:
             result = import_calendar(
@@ -82,13 +73,35 @@ class Command(BaseCommand):
         if not result.ok:
             self.stderr.write(result.report())
             raise CommandError(f"{name}: {result.summary()}")
-        for plan in result.plans:
-            if plan.action == "create":
-                self.stdout.write(f"line {plan.line}: create {plan.key}: {plan.title}, {plan.when}")
-            for field, old, new in plan.changes:
-                self.stdout.write(f"line {plan.line}: {plan.key}: {field}: {old} -> {new}")
+        self._write_plans(result)
         summary = f"{name}: {result.summary()}"
         if dry_run:
             self.stdout.write(f"{summary} Dry run: nothing saved.")
         else:
             self.stdout.write(self.style.SUCCESS(summary))
+
+    def _write_plans(self, result: ImportResult) -> None:
+        """One line a meeting created, one a field changed."""
+        for plan in result.plans:
+            if plan.action == "create":
+                self.stdout.write(f"line {plan.line}: create {plan.key}: {plan.title}, {plan.when}")
+            for field, old, new in plan.changes:
+                self.stdout.write(f"line {plan.line}: {plan.key}: {field}: {old} -> {new}")
+
+
+def _user(username: str) -> AbstractBaseUser:
+    """The user the history records the changes under."""
+    by = get_user_model().objects.filter(username=username).first()
+    if by is None:
+        raise CommandError(f"No user “{username}”.")
+    return by
+
+
+def _read(file: str) -> tuple[bytes, str]:
+    """The file's bytes and the name reports give it ('-': standard input)."""
+    if file == "-":
+        return sys.stdin.buffer.read(), "standard input"
+    path = Path(file)
+    if not path.is_file():
+        raise CommandError(f"No file {file}.")
+    return path.read_bytes(), path.name

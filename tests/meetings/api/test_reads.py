@@ -153,7 +153,7 @@ NEXT_DAY = {"2022-08-03": "2022-08-04", "2022-08-04": "2022-08-05", "2022-08-05"
 
 
 def expected_meeting(slug: str, *, detail: bool = True) -> dict:
-    """The API body of a reference meeting, written out from DOMAIN.md's facts."""
+    """The API body of a reference meeting, written out from docs/domain.md's facts."""
     code, name, number, counterpart, title, day, invited, answers = REFERENCE[slug]
     ids = dict(Delegation.objects.filter(meeting__slug=slug).values_list("participant__code", "pk"))
     body = {

@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -12,30 +13,19 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from meetings import selectors
+from meetings.caching import cached_page
 from meetings.changes import ChangeEntry, public_changes
 from meetings.enums import MeetingStatus
-from meetings.filters import InvalidFilter, MeetingFilter, filtered_meetings
+from meetings.filters import InvalidFilter, filter_params, filtered_meetings
 from meetings.ical import clean_text
-from meetings.response_cache import cached_page
 
 PAGE_SIZE = 50
 # Older changes stay on each meeting's page; the list is for what is recent.
 MAX_PAGES = 20
 FEED_ENTRIES = 50
-FILTER_PARAMS = tuple(MeetingFilter.base_filters)
 # What XML 1.0 cannot carry. Titles and notes may hold any of it (pasted text, raw API
 # writes): Django refuses C0 controls with an exception and writes the rest unreadably.
 NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _filters(query: QueryDict) -> QueryDict:
-    """The request's filter parameters, without empty values or anything else."""
-    params = QueryDict(mutable=True)
-    for name in FILTER_PARAMS:
-        values = [value.strip() for value in query.getlist(name) if value.strip()]
-        if values:
-            params.setlist(name, values)
-    return params
 
 
 def _page_number(query: QueryDict) -> int:
@@ -57,9 +47,9 @@ def _with_query(path: str, params: QueryDict) -> str:
 @cached_page
 def changes(request: HttpRequest) -> HttpResponse:
     """Recent public changes (reschedulings, cancellations, answers), latest first."""
-    params = _filters(request.GET)
+    params = filter_params(request.GET)
     formats, participants = selectors.filter_choices()
-    context = {
+    context: dict[str, Any] = {
         "params": params,
         "formats": formats,
         "participants": participants,
@@ -115,7 +105,7 @@ class ChangesFeed(Feed):
 
     def get_object(self, request: HttpRequest, *args, **kwargs) -> FeedQuery:
         # One instance serves every request: what a request found travels in its object.
-        params = _filters(request.GET)
+        params = filter_params(request.GET)
         return FeedQuery(params, _changes(params, limit=FEED_ENTRIES))
 
     def link(self, query: FeedQuery) -> str:

@@ -1,4 +1,4 @@
-"""CSV and XLSX export of meetings, in the columns the importer reads.
+"""CSV and XLSX export of meetings, in the columns the import reads.
 
 Days and times are the venue's wall-clock time, with the IANA zone and the
 offset beside them, so a secretariat reads them as it plans them and an export
@@ -14,9 +14,13 @@ from typing import Any
 from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from meetings.importer import COLUMNS, FORMULA_STARTS, offset_label
+from meetings.formatting import offset_label
+from meetings.imports.cells import FORMULA_STARTS
+from meetings.imports.columns import COLUMNS
 from meetings.models import Meeting
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -71,6 +75,7 @@ def meeting_row(meeting: Meeting) -> dict[str, Any]:
 
 
 def _text(value: Any) -> str:
+    """A value as CSV text: ISO dates and times, text quoted against formulas."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -80,11 +85,12 @@ def _text(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     text = str(value)
-    # A spreadsheet would run “=...” as a formula; the importer drops the apostrophe.
+    # A spreadsheet would run “=...” as a formula; the import drops the apostrophe.
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def rows(meetings: Iterable[Meeting]) -> Iterator[dict[str, Any]]:
+    """Each meeting's values by column."""
     for meeting in meetings:
         yield meeting_row(meeting)
 
@@ -114,7 +120,8 @@ def meetings_xlsx(meetings: QuerySet[Meeting]) -> bytes:
     return out.getvalue()
 
 
-def _cell(sheet, name: str, value: Any) -> WriteOnlyCell:
+def _cell(sheet: WriteOnlyWorksheet, name: str, value: Any) -> Cell:
+    """A typed cell: dates and times shown as such, text never read as a formula."""
     if isinstance(value, dt.datetime) and not _whole_minute(value):
         value = value.isoformat(sep=" ")
     cell = WriteOnlyCell(sheet, value=value)

@@ -4,7 +4,6 @@ Every list takes the shared filter (meetings.filters), answers a bad value with 
 400 page naming the parameter, and links to the iCal feed with the same filter.
 """
 
-import calendar
 import datetime as dt
 from collections import Counter
 
@@ -13,38 +12,20 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 
 from meetings import selectors
+from meetings.caching import cached_page
+from meetings.changes import meeting_changes
 from meetings.enums import AttendanceStatus, MeetingStatus
-from meetings.filters import CODE_PARAMS, InvalidFilter, MeetingFilter, filtered_meetings
-from meetings.links import FeedLinks, feed_links
+from meetings.filters import InvalidFilter, filter_params, filtered_meetings
+from meetings.links import feed_links
 from meetings.models import Format, Meeting, Participant
-from meetings.response_cache import cached_page
+from meetings.views.shared import by_day, feed_of
 
 PAGE_SIZE = 30
 HOME_NEXT = 8
-FILTER_PARAMS = tuple(MeetingFilter.base_filters)  # format, country, host, status, from, to, q
 # A timeline longer than this is a data error; it is cut rather than drawn day by day.
 TIMELINE_MAX_DAYS = 31
-
-
-def _filter_params(query: QueryDict, **fixed: str) -> QueryDict:
-    """The filter parameters of a request, codes upper-cased, with the page's own values."""
-    params = QueryDict(mutable=True)
-    for name in FILTER_PARAMS:
-        values = [value.strip() for value in query.getlist(name) if value.strip()]
-        if name in CODE_PARAMS:
-            values = [value.upper() for value in values]
-        if values:
-            params.setlist(name, values)
-    for name, value in fixed.items():
-        params.setlist(name, [value])
-    return params
-
-
-def _feed(params: QueryDict) -> FeedLinks:
-    return feed_links({name: params.getlist(name) for name in params})
 
 
 def _page(request: HttpRequest, rows: QuerySet[Meeting], params: QueryDict) -> Page:
@@ -85,10 +66,10 @@ def _listing(
     **fixed: str,
 ) -> HttpResponse:
     """A paginated, filtered list of meetings with its feed links."""
-    params = _filter_params(request.GET, **fixed)
+    params = filter_params(request.GET, **fixed)
     context = {
         "params": params,
-        "feed": _feed(params),
+        "feed": feed_of(params),
         "dated": "from" in params or "to" in params,
         "selected": {"format": params.getlist("format"), "status": params.getlist("status")},
         **context,
@@ -117,7 +98,7 @@ def home(request: HttpRequest) -> HttpResponse:
         first = min([event.start_date, *(m.first_day for m in meetings)])
         last = max([event.end_date, *(m.last_day for m in meetings)])
         last = min(last, first + dt.timedelta(days=TIMELINE_MAX_DAYS - 1))
-        timeline = _by_day(meetings, first, last)
+        timeline = by_day(meetings, first, last)
     return render(
         request,
         "meetings/home.html",
@@ -180,85 +161,22 @@ def country_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _by_day(meetings: list[Meeting], first: dt.date, last: dt.date) -> list[dict]:
-    """Each day from `first` to `last` with the meetings running on it (and which day of them)."""
-    days = {first + dt.timedelta(days=n): [] for n in range((last - first).days + 1)}
-    for meeting in meetings:
-        span = (meeting.last_day - meeting.first_day).days + 1
-        for n in range(span):
-            day = meeting.first_day + dt.timedelta(days=n)
-            if day in days:
-                days[day].append({"meeting": meeting, "day": n + 1, "of": span})
-    return [{"date": day, "entries": entries} for day, entries in days.items()]
-
-
-@cached_page
-def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
-    """A month grid, Monday first; multi-day meetings appear on each of their days."""
-    if not (1 <= month <= 12 and dt.MINYEAR < year < dt.MAXYEAR):
-        raise Http404("No such month.")
-    weeks = calendar.Calendar(firstweekday=calendar.MONDAY).monthdatescalendar(year, month)
-    month_first = dt.date(year, month, 1)
-    month_last = dt.date(year, month, calendar.monthrange(year, month)[1])
-    params = _filter_params(request.GET)
-    for name in ("from", "to"):  # the month sets the dates
-        params.pop(name, None)
-    previous = month_first - dt.timedelta(days=1)
-    following = month_last + dt.timedelta(days=1)
-    context = {
-        "title": date_format(month_first, "F Y"),
-        "month_first": month_first,
-        "previous": previous,
-        "following": following,
-        "params": params,
-        "keep": f"?{params.urlencode()}" if params else "",
-        "feed": _feed(_filter_params(params, **{"from": str(month_first), "to": str(month_last)})),
-        "weekdays": [date_format(day, "l") for day in weeks[0]],
-    }
-    try:
-        rows = list(
-            filtered_meetings(
-                params, selectors.meetings_on_days(first=weeks[0][0], last=weeks[-1][-1])
-            )
-        )
-    except InvalidFilter as exc:
-        return render(
-            request,
-            "meetings/month.html",
-            context | {"errors": sorted(exc.errors.items()), "weeks": [], "keep": ""},
-            status=400,
-        )
-    days = {entry["date"]: entry for entry in _by_day(rows, weeks[0][0], weeks[-1][-1])}
-    return render(
-        request,
-        "meetings/month.html",
-        context
-        | {
-            "weeks": [[days[day] for day in week] for week in weeks],
-            "count": sum(
-                1 for m in rows if m.first_day <= month_last and m.last_day >= month_first
-            ),
-            "today": timezone.localdate(),
-        },
-    )
-
-
 @cached_page
 def meeting_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """One meeting: when and where, who comes, who chairs, and how to follow it."""
     meeting = get_object_or_404(selectors.public_meetings(), slug=slug)
-    event = meeting.event if meeting.event_id and meeting.event.published else None
+    event = meeting.event if meeting.event is not None and meeting.event.published else None
     siblings = list(selectors.event_public_meetings(event).exclude(pk=meeting.pk)) if event else []
     delegations = list(meeting.delegations.all())
     answers = Counter(d.attendance for d in delegations)
     coordinator = (
         selectors.coordinator_for(partner=meeting.counterpart, on=meeting.first_day)
-        if meeting.counterpart_id
+        if meeting.counterpart is not None
         else None
     )
     chair = None if coordinator else selectors.chair_for(on=meeting.first_day)
-    subscribe = {"format": meeting.format.code}
-    if meeting.host_id:
+    subscribe: dict[str, str | list[str]] = {"format": meeting.format.code}
+    if meeting.host is not None:
         subscribe["host"] = meeting.host.code
     return render(
         request,
@@ -273,6 +191,7 @@ def meeting_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "invited": answers[AttendanceStatus.INVITED],
             "chair": chair,
             "coordinator": coordinator,
+            "changes": meeting_changes(meeting),
             "feed": feed_links(subscribe),
             "canonical": meeting.get_absolute_url(),
         },

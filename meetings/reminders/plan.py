@@ -1,0 +1,232 @@
+"""Who is due a reminder, and why a delegation is left alone: the planning half of the outbox."""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from meetings.enums import AttendanceStatus, MeetingStatus
+from meetings.models import Delegation, Meeting, Reminder, ReminderSchedule
+from meetings.models.reminders import DEFAULT_DAYS_BEFORE, ReminderKind, ReminderStatus
+
+# Meetings whose delegations are still asked to answer.
+
+INVITATION_STEP = "invitation"
+
+Schedules = dict[int | None, tuple[int, ...]]
+
+
+@dataclass(frozen=True)
+class Skip:
+    delegation: Delegation
+    reason: str
+
+
+@dataclass
+class Plan:
+    """Rows a planning run wrote, and the invited delegations it left alone, with why."""
+
+    planned: list[Reminder] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+
+
+def schedule_days() -> Schedules:
+    """Days before the deadline per format id; the key None is the default schedule.
+
+    Without a default row (deleted, or a test database flushed) the built-in
+    default applies, so reminders never stop for want of configuration.
+    """
+    schedules: Schedules = {row.format_id: row.days for row in ReminderSchedule.objects.all()}
+    schedules.setdefault(None, DEFAULT_DAYS_BEFORE)
+    return schedules
+
+
+def confirmation_deadline(meeting: Meeting) -> dt.datetime:
+    """When a meeting's delegations are asked to have answered by: the deadline, or the start."""
+    return meeting.confirmation_deadline or meeting.start
+
+
+def due_step(
+    *, days: Iterable[int], deadline: dt.datetime, invited_at: dt.datetime | None, now: dt.datetime
+) -> int | None:
+    """The latest step whose time has come, among those after the invitation.
+
+    Earlier steps missed (the system was down, or the invitation came late) are not
+    sent: only the most recent one is.
+    """
+    due = [
+        day
+        for day in days
+        if deadline - dt.timedelta(days=day) <= now
+        and (invited_at is None or deadline - dt.timedelta(days=day) > invited_at)
+    ]
+    return min(due) if due else None
+
+
+def next_step(*, days: Iterable[int], deadline: dt.datetime, now: dt.datetime) -> int | None:
+    """The next step still to come, or None when none is left before the deadline."""
+    upcoming = [day for day in days if deadline - dt.timedelta(days=day) > now]
+    return max(upcoming) if upcoming else None
+
+
+def reminder_candidates(*, now: dt.datetime) -> QuerySet[Delegation]:
+    """Delegations that have not answered an upcoming meeting, whether or not they are due."""
+    return (
+        Delegation.objects.filter(attendance=AttendanceStatus.INVITED, meeting__start__gt=now)
+        .select_related("meeting", "participant")
+        .order_by("meeting__start", "meeting_id", "participant__name")
+    )
+
+
+# How the plan's reasons spell Meeting.closed_reason's answers.
+_CLOSED_TEXTS = {"unpublished": "meeting not published", "started": "meeting has started"}
+
+
+def meeting_closed_reason(meeting: Meeting, *, now: dt.datetime) -> str:
+    """Why a meeting's delegations are no longer written to ("" if they still are)."""
+    reason = meeting.closed_reason(now=now)
+    if not reason or reason in _CLOSED_TEXTS:
+        return _CLOSED_TEXTS.get(reason, reason)
+    return f"meeting {MeetingStatus(reason).label.lower()}"
+
+
+def step_key(days: int) -> str:
+    """The outbox step of a scheduled reminder: 7 -> "7d"."""
+    return f"{days}d"
+
+
+def days_label(days: int) -> str:
+    """A step as the plan's reasons spell it: "1 day before the deadline"."""
+    return f"{days} day{'' if days == 1 else 's'} before the deadline"
+
+
+def _days_for(meeting: Meeting, schedules: Schedules) -> tuple[int, ...]:
+    return schedules.get(meeting.format_id, schedules[None])
+
+
+def _not_reminded_reason(delegation: Delegation, *, now: dt.datetime) -> str:
+    """Why an invited delegation gets no scheduled reminder at any step ("" if it may)."""
+    meeting = delegation.meeting
+    reason = meeting_closed_reason(meeting, now=now)
+    if reason:
+        return reason
+    if delegation.reminders_paused:
+        return "reminders paused"
+    if not delegation.addresses:
+        return "no contact addresses"
+    if confirmation_deadline(meeting) <= now:
+        return "confirmation deadline passed"
+    return ""
+
+
+def _nothing_due_reason(*, days: Iterable[int], deadline: dt.datetime, now: dt.datetime) -> str:
+    coming = next_step(days=days, deadline=deadline, now=now)
+    if coming is None:
+        return "no reminder step left before the deadline"
+    when = deadline - dt.timedelta(days=coming)
+    return f"nothing due yet; next {days_label(coming)}, on {when:%Y-%m-%d %H:%M} UTC"
+
+
+@dataclass(frozen=True)
+class _Outbox:
+    """The candidates' rows already written: status per (delegation, step), invitation times."""
+
+    statuses: dict[tuple[int, str], str]
+    invitation_due: dict[int, dt.datetime]
+
+    @classmethod
+    def of(cls, candidates: QuerySet[Delegation]) -> "_Outbox":
+        outbox = cls({}, {})
+        for delegation_id, step, status, due_at in Reminder.objects.filter(
+            delegation__in=candidates.values("pk")
+        ).values_list("delegation_id", "step", "status", "due_at"):
+            outbox.statuses[delegation_id, step] = status
+            if step == INVITATION_STEP:
+                outbox.invitation_due[delegation_id] = due_at
+        return outbox
+
+
+def _plan_one(
+    delegation: Delegation, *, days: tuple[int, ...], outbox: _Outbox, now: dt.datetime
+) -> Reminder | Skip:
+    """The row a delegation is due now, or why it gets none (it may be reminded at all)."""
+    deadline = confirmation_deadline(delegation.meeting)
+    # Steps that fell before the invitation went out are not sent after it.
+    invited_at = max(
+        filter(None, (delegation.invited_at, outbox.invitation_due.get(delegation.pk))),
+        default=None,
+    )
+    step = due_step(days=days, deadline=deadline, invited_at=invited_at, now=now)
+    if step is None:
+        return Skip(delegation, _nothing_due_reason(days=days, deadline=deadline, now=now))
+    status = outbox.statuses.get((delegation.pk, step_key(step)))
+    if status is not None:
+        label = ReminderStatus(status).label.lower()
+        return Skip(delegation, f"{days_label(step)}: already {label}")
+    return Reminder(
+        delegation=delegation,
+        kind=ReminderKind.SCHEDULED,
+        step=step_key(step),
+        days_before=step,
+        due_at=deadline - dt.timedelta(days=step),
+    )
+
+
+def reminders_plan(*, now: dt.datetime | None = None) -> Plan:
+    """Write the outbox row of every delegation due a scheduled reminder (idempotent)."""
+    now = now or timezone.now()
+    schedules = schedule_days()
+    candidates = reminder_candidates(now=now)
+    outbox = _Outbox.of(candidates)
+    plan = Plan()
+    for delegation in candidates:
+        reason = _not_reminded_reason(delegation, now=now)
+        if reason:
+            plan.skipped.append(Skip(delegation, reason))
+            continue
+        days = _days_for(delegation.meeting, schedules)
+        found = _plan_one(delegation, days=days, outbox=outbox, now=now)
+        if isinstance(found, Skip):
+            plan.skipped.append(found)
+        else:
+            plan.planned.append(found)
+    # The unique (delegation, step) constraint makes a concurrent planner's rows win quietly.
+    Reminder.objects.bulk_create(plan.planned, ignore_conflicts=True)
+    return plan
+
+
+def unwanted_reason(reminder: Reminder, *, now: dt.datetime) -> str:
+    """Why a queued mail should no longer go ("" if it should)."""
+    delegation = reminder.delegation
+    if delegation.attendance != AttendanceStatus.INVITED:
+        return f"delegation answered: {AttendanceStatus(delegation.attendance).label.lower()}"
+    reason = meeting_closed_reason(delegation.meeting, now=now)
+    if not reason and reminder.kind == ReminderKind.SCHEDULED:
+        reason = _scheduled_unwanted_reason(reminder, now=now)
+    if not reason and not delegation.addresses:
+        reason = "no contact addresses"
+    return reason
+
+
+def _scheduled_unwanted_reason(reminder: Reminder, *, now: dt.datetime) -> str:
+    """Why a scheduled step should no longer go, beyond what stops every mail."""
+    delegation = reminder.delegation
+    meeting = delegation.meeting
+    if delegation.reminders_paused:
+        return "reminders paused"
+    deadline = confirmation_deadline(meeting)
+    if deadline <= now:
+        return "confirmation deadline passed"
+    # A row left queued while the workers were down is overtaken by a later step:
+    # the delegation gets the latest due step once, not the backlog.
+    latest = due_step(
+        days=_days_for(meeting, schedule_days()),
+        deadline=deadline,
+        invited_at=delegation.invited_at,
+        now=now,
+    )
+    if latest is not None and latest < (reminder.days_before or 0):
+        return f"overtaken by the reminder {days_label(latest)}"
+    return ""

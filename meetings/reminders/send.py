@@ -1,0 +1,181 @@
+"""Sending one outbox row exactly once, retrying failures, sweeping lost rows, and the pass."""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from meetings.models import Reminder
+from meetings.models.reminders import ReminderStatus
+
+from .compose import reminder_email
+from .plan import Plan, reminders_plan, unwanted_reason
+from .queue import publish_on_commit, reminders_enqueue
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What happened to one row: sent, skipped (no longer wanted), retry, failed or busy."""
+
+    reminder_id: int
+    outcome: str
+    detail: str = ""
+    reminder: Reminder | None = None
+    retry_in: int = 0
+
+
+@dataclass
+class PassReport:
+    """A pass: the plan it made, the rows it sent in-process, or the ids it handed on."""
+
+    plan: Plan
+    results: list[SendResult] = field(default_factory=list)
+    enqueued: list[int] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        counts = {"planned": len(self.plan.planned), "enqueued": len(self.enqueued)}
+        for result in self.results:
+            counts[result.outcome] = counts.get(result.outcome, 0) + 1
+        return counts
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds before another attempt: one minute, doubling, at most an hour."""
+    return min(60 * 2 ** max(attempts - 1, 0), 3600)
+
+
+def _claim(reminder_id: int) -> Reminder | SendResult:
+    """The row, now SENDING and committed; or why this worker does not send it."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related(
+                "delegation__participant",
+                "delegation__meeting__venue",
+                "delegation__meeting__format",
+                "delegation__meeting__host",
+                "delegation__meeting__event",
+            )
+            .filter(pk=reminder_id)
+            .first()
+        )
+        if row is None:
+            return SendResult(reminder_id, "busy", "gone, or being sent by another worker")
+        if row.status != ReminderStatus.QUEUED:
+            return SendResult(reminder_id, "busy", f"already {row.status}", row)
+        reason = unwanted_reason(row, now=now)
+        if reason:
+            row.status, row.skip_reason = ReminderStatus.SKIPPED, reason
+            row.save(update_fields=["status", "skip_reason", "updated_at"])
+            return SendResult(reminder_id, "skipped", reason, row)
+        row.status, row.claimed_at = ReminderStatus.SENDING, now
+        row.attempts += 1
+        row.recipients = "\n".join(row.delegation.addresses)
+        row.save(update_fields=["status", "claimed_at", "attempts", "recipients", "updated_at"])
+    return row
+
+
+def reminder_send(*, reminder_id: int) -> SendResult:
+    """Send one outbox row if it is still queued and still wanted; at most one sender wins.
+
+    The SENDING state is committed before the mail leaves, so a crash after the
+    mail server accepted it cannot pass for "never sent": the row waits for the
+    sweeper, and a resend carries the same Message-ID.
+    """
+    row = _claim(reminder_id)
+    if isinstance(row, SendResult):
+        return row
+    try:
+        reminder_email(row).send()
+    except Exception as exc:  # whatever the mail server or the rendering raised
+        return _record_failure(row, exc)
+    now = timezone.now()
+    Reminder.objects.filter(pk=row.pk).update(
+        status=ReminderStatus.SENT, sent_at=now, claimed_at=None, last_error="", updated_at=now
+    )
+    row.status, row.sent_at = ReminderStatus.SENT, now
+    return SendResult(row.pk, "sent", row.recipients.replace("\n", ", "), row)
+
+
+def _record_failure(row: Reminder, exc: Exception) -> SendResult:
+    now = timezone.now()
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    final = row.attempts >= settings.REMINDER_MAX_ATTEMPTS
+    delay = 0 if final else retry_delay(row.attempts)
+    Reminder.objects.filter(pk=row.pk, status=ReminderStatus.SENDING).update(
+        status=ReminderStatus.FAILED if final else ReminderStatus.QUEUED,
+        last_error=error,
+        claimed_at=None,
+        # The task retries after `delay`; the sweeper steps in only if that retry is lost.
+        enqueued_at=now + dt.timedelta(seconds=delay),
+        updated_at=now,
+    )
+    logger.warning("Reminder %s attempt %s failed: %s", row.pk, row.attempts, error)
+    return SendResult(row.pk, "failed" if final else "retry", error, row, retry_in=delay)
+
+
+def reminders_sweep(*, now: dt.datetime | None = None) -> dict[str, list[int]]:
+    """Queue again rows stuck SENDING (their worker was lost) and rows queued long ago.
+
+    A row in flight longer than REMINDER_SENDING_TIMEOUT (far above the SMTP
+    timeout) has lost its worker; one QUEUED for longer than REMINDER_REQUEUE_AFTER
+    has lost its message (a broker restart, a crash before the hand-over).
+    """
+    now = now or timezone.now()
+    stuck_before = now - dt.timedelta(seconds=settings.REMINDER_SENDING_TIMEOUT)
+    stale_before = now - dt.timedelta(seconds=settings.REMINDER_REQUEUE_AFTER)
+    with transaction.atomic():
+        stuck = list(
+            Reminder.objects.select_for_update(skip_locked=True)
+            .filter(status=ReminderStatus.SENDING, claimed_at__lt=stuck_before)
+            .order_by("pk")
+            .values_list("pk", "attempts")
+        )
+        give_up = [pk for pk, attempts in stuck if attempts >= settings.REMINDER_MAX_ATTEMPTS]
+        requeue = [pk for pk, attempts in stuck if attempts < settings.REMINDER_MAX_ATTEMPTS]
+        lost = f"No result {settings.REMINDER_SENDING_TIMEOUT} s after sending began (worker lost)"
+        Reminder.objects.filter(pk__in=give_up).update(
+            status=ReminderStatus.FAILED, last_error=f"{lost}; gave up.", updated_at=now
+        )
+        Reminder.objects.filter(pk__in=requeue).update(
+            status=ReminderStatus.QUEUED,
+            last_error=f"{lost}; queued again.",
+            claimed_at=None,
+            enqueued_at=now,
+            updated_at=now,
+        )
+        stale = list(
+            Reminder.objects.select_for_update(skip_locked=True)
+            .filter(status=ReminderStatus.QUEUED)
+            .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale_before))
+            .exclude(pk__in=requeue)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        Reminder.objects.filter(pk__in=stale).update(enqueued_at=now, updated_at=now)
+        publish_on_commit([*requeue, *stale])
+    return {"requeued": requeue, "republished": stale, "failed": give_up}
+
+
+def reminders_pass(*, now: dt.datetime | None = None, send: bool = False) -> PassReport:
+    """Plan due rows, then hand new rows to the workers, or (send=True) send every queued
+    row in this process, as the `send_reminders` command does without a broker."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        plan = reminders_plan(now=now)
+    report = PassReport(plan=plan)
+    if send:
+        queued = Reminder.objects.filter(status=ReminderStatus.QUEUED).order_by("due_at", "pk")
+        report.results = [
+            reminder_send(reminder_id=pk) for pk in queued.values_list("pk", flat=True)
+        ]
+    else:
+        report.enqueued = reminders_enqueue(now=now)
+    return report

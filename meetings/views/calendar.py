@@ -1,0 +1,65 @@
+"""The month grid, /calendar/<yyyy>/<mm>/: the shared filters, the days' meetings."""
+
+import calendar
+import datetime as dt
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from meetings import selectors
+from meetings.caching import cached_page
+from meetings.filters import InvalidFilter, filter_params, filtered_meetings
+from meetings.views.shared import by_day, feed_of
+
+
+@cached_page
+def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """A month grid, Monday first; multi-day meetings appear on each of their days."""
+    if not (1 <= month <= 12 and dt.MINYEAR < year < dt.MAXYEAR):
+        raise Http404("No such month.")
+    weeks = calendar.Calendar(firstweekday=calendar.MONDAY).monthdatescalendar(year, month)
+    month_first = dt.date(year, month, 1)
+    month_last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    params = filter_params(request.GET)
+    for name in ("from", "to"):  # the month sets the dates
+        params.pop(name, None)
+    previous = month_first - dt.timedelta(days=1)
+    following = month_last + dt.timedelta(days=1)
+    context = {
+        "title": date_format(month_first, "F Y"),
+        "month_first": month_first,
+        "previous": previous,
+        "following": following,
+        "params": params,
+        "keep": f"?{params.urlencode()}" if params else "",
+        "feed": feed_of(filter_params(params, **{"from": str(month_first), "to": str(month_last)})),
+        "weekdays": [date_format(day, "l") for day in weeks[0]],
+    }
+    try:
+        rows = list(
+            filtered_meetings(
+                params, selectors.meetings_on_days(first=weeks[0][0], last=weeks[-1][-1])
+            )
+        )
+    except InvalidFilter as exc:
+        return render(
+            request,
+            "meetings/month.html",
+            context | {"errors": sorted(exc.errors.items()), "weeks": [], "keep": ""},
+            status=400,
+        )
+    days = {entry["date"]: entry for entry in by_day(rows, weeks[0][0], weeks[-1][-1])}
+    return render(
+        request,
+        "meetings/month.html",
+        context
+        | {
+            "weeks": [[days[day] for day in week] for week in weeks],
+            "count": sum(
+                1 for m in rows if m.first_day <= month_last and m.last_day >= month_first
+            ),
+            "today": timezone.localdate(),
+        },
+    )
