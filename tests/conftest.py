@@ -13,8 +13,9 @@ TODAY = dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC)
 
 
 # Tests that run a Celery worker on the shared broker, or servers of their own on fixed
-# ports, run one after another on a single xdist worker (make test runs --dist loadgroup).
-SERIAL_MARKERS = ("broker", "faults")
+# ports, carry this mark: they run one after another on a single xdist worker (make test
+# runs --dist loadgroup). A module's own mark, since xdist reads groups at collection.
+SERVICES = pytest.mark.xdist_group("services")
 
 
 # What the database vendor can change: these modules run on SQLite too (marked `vendor`;
@@ -36,8 +37,6 @@ VENDOR_MODULES = {
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if any(item.get_closest_marker(name) for name in SERIAL_MARKERS):
-            item.add_marker(pytest.mark.xdist_group("services"))
         if item.nodeid.split("::", 1)[0] in VENDOR_MODULES:
             item.add_marker(pytest.mark.vendor)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.db import DEFAULT_DB_ALIAS, connections
 from pytest_django.live_server_helper import LiveServer
 
 from meetings.models import Meeting
@@ -102,12 +103,17 @@ class Tab:
 @pytest.fixture(scope="session")
 def reading_server(django_db_setup, django_db_blocker):
     """The live server of the tests that only read: one a test process, never flushed."""
+    # Its threads close their connections after each request: a thread held open by the
+    # browser's keep-alive would otherwise keep the test database from being dropped.
+    database = connections.settings[DEFAULT_DB_ALIAS]
+    kept_age, database["CONN_MAX_AGE"] = database["CONN_MAX_AGE"], 0
     with django_db_blocker.unblock():
         server = LiveServer("localhost")
     server._live_server_modified_settings.enable()
     yield server
     server._live_server_modified_settings.disable()
     server.stop()
+    database["CONN_MAX_AGE"] = kept_age
 
 
 @pytest.fixture

@@ -37,9 +37,10 @@ from kombu import pools as kombu_pools
 from aseancal.celery import app as celery_app
 from meetings import reminders, services, tasks
 from meetings.models import Delegation, Reminder
+from tests.conftest import SERVICES
 from tests.factories import DelegationFactory, MeetingFactory, ParticipantFactory
 
-pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.broker, SERVICES, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 SEPARATOR = b"\n" + b"-" * 79 + b"\n"

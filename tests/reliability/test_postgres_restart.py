@@ -18,9 +18,11 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 
+from tests.conftest import SERVICES
+
 from .conftest import HOST, manage, production_env, wait_for
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, SERVICES]
 
 WRITES_PER_PHASE = 15
 SETUP = """

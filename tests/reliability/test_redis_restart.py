@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from meetings import reminders, tasks
 from meetings.models import Reminder
+from tests.conftest import SERVICES
 from tests.meetings.test_tasks_worker import (
     SWEEP_LATER,
     Worker,
@@ -29,7 +30,7 @@ from tests.meetings.test_tasks_worker import (
     wait_for,
 )
 
-pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.faults, SERVICES, pytest.mark.django_db(transaction=True)]
 
 DUE = 6
 # The worker's sweep treats a row queued this long ago (seconds) as lost by the broker.
