@@ -10,7 +10,10 @@ STAMP := $(VENV)/.installed-$(shell sha1sum $(LOCK) | cut -c1-12)
 PORT ?= 8000
 PYTEST_ARGS ?=
 # Test processes (pytest-xdist): one a core by default; TEST_WORKERS=0 runs in this process.
+# Groups (xdist_group) go whole to one process; collection order is kept, since tests
+# that flush the database must run after those that expect its migrated data.
 TEST_WORKERS ?= auto
+XDIST = -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 # Development defaults; production sets its own environment.
 export DJANGO_DEBUG ?= 1
@@ -44,12 +47,12 @@ format: install
 
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 # The tests that depend on the database vendor (VENDOR_MODULES in tests/conftest.py), for
 # a second pass on another database: CI runs them on SQLite after `make test`.
 test-vendor: install
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "vendor and not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST) -m "vendor and not browser" $(PYTEST_ARGS)
 
 # After a model change: write its migration (make test fails while one is missing).
 migrations: install
