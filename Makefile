@@ -20,10 +20,12 @@ export DJANGO_DEBUG ?= 1
 
 .PHONY: install run test test-vendor smoke audit lint format migrations bench clean
 
-$(STAMP): $(LOCK)
+# pip installs uv (requirements/uv.lock), and uv the locked packages: a tenth of pip's time.
+$(STAMP): $(LOCK) requirements/uv.lock
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/uv.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r $(LOCK)
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

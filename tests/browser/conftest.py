@@ -103,17 +103,23 @@ class Tab:
 @pytest.fixture(scope="session")
 def reading_server(django_db_setup, django_db_blocker):
     """The live server of the tests that only read: one a test process, never flushed."""
-    # Its threads close their connections after each request: a thread held open by the
-    # browser's keep-alive would otherwise keep the test database from being dropped.
-    database = connections.settings[DEFAULT_DB_ALIAS]
-    kept_age, database["CONN_MAX_AGE"] = database["CONN_MAX_AGE"], 0
     with django_db_blocker.unblock():
         server = LiveServer("localhost")
     server._live_server_modified_settings.enable()
     yield server
     server._live_server_modified_settings.disable()
     server.stop()
-    database["CONN_MAX_AGE"] = kept_age
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _threads_close_their_connections():
+    """Live servers' threads and an in-process Celery worker close their database
+    connections after each request or task: one left open by a thread that has ended
+    would keep the test database from being dropped at the end of the run."""
+    database = connections.settings[DEFAULT_DB_ALIAS]
+    kept, database["CONN_MAX_AGE"] = database["CONN_MAX_AGE"], 0
+    yield
+    database["CONN_MAX_AGE"] = kept
 
 
 @pytest.fixture
