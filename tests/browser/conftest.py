@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from django.db import DEFAULT_DB_ALIAS, connections
 from pytest_django.live_server_helper import LiveServer
 
 from meetings.models import Meeting
@@ -109,17 +108,6 @@ def reading_server(django_db_setup, django_db_blocker):
     yield server
     server._live_server_modified_settings.disable()
     server.stop()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _threads_close_their_connections():
-    """Live servers' threads and an in-process Celery worker close their database
-    connections after each request or task: one left open by a thread that has ended
-    would keep the test database from being dropped at the end of the run."""
-    database = connections.settings[DEFAULT_DB_ALIAS]
-    kept, database["CONN_MAX_AGE"] = database["CONN_MAX_AGE"], 0
-    yield
-    database["CONN_MAX_AGE"] = kept
 
 
 @pytest.fixture
