@@ -1,4 +1,6 @@
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import time_machine
@@ -39,6 +41,20 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.nodeid.split("::", 1)[0] in VENDOR_MODULES:
             item.add_marker(pytest.mark.vendor)
+
+
+@contextmanager
+def eager_tasks(*, propagate: bool) -> Iterator[None]:
+    """Celery runs queued tasks in this process (errors raised if `propagate`), then
+    goes back to how it was."""
+    from aseancal.celery import app
+
+    before = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, propagate
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager, app.conf.task_eager_propagates = before
 
 
 @pytest.fixture

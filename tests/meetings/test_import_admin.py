@@ -10,14 +10,13 @@ from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from aseancal.celery import app as celery_app
 from meetings import services
 from meetings.imports import RowError
 from meetings.imports import tasks as import_tasks
 from meetings.imports.admin_views import SIGNING_SALT
 from meetings.imports.jobs import ImportJob
 from meetings.models import Meeting
-from tests.conftest import TODAY
+from tests.conftest import TODAY, eager_tasks
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -377,11 +376,8 @@ def test_admin_import_progress_of_a_lost_process_reads_interrupted(client, edito
 @pytest.fixture
 def eager_celery():
     """Tasks run in this process when queued, their errors raised."""
-    before = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
+    with eager_tasks(propagate=True):
+        yield
 
 
 def confirm_large_import(client, count: int):

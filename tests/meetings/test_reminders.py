@@ -19,7 +19,7 @@ from meetings.enums import AttendanceStatus, MeetingMode, MeetingStatus
 from meetings.models import Delegation, Reminder, ReminderSchedule
 from meetings.models.reminders import ReminderKind
 from meetings.tokens import rsvp_token
-from tests.conftest import TODAY
+from tests.conftest import TODAY, eager_tasks
 from tests.factories import (
     DelegationFactory,
     FormatFactory,
@@ -46,11 +46,8 @@ def eager_celery():
     # Eager mode runs registered tasks only; rows are published by task name, so load
     # the tasks modules as a worker does at start.
     celery_app.loader.import_default_modules()
-    before = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
+    with eager_tasks(propagate=True):
+        yield
 
 
 def meeting_in(days: float, **fields):

@@ -18,7 +18,7 @@ from kombu import pools as kombu_pools
 from aseancal.celery import app as celery_app
 from meetings import reminders, tasks
 from meetings.models import Reminder
-from tests.conftest import TODAY
+from tests.conftest import TODAY, eager_tasks
 from tests.factories import DelegationFactory, MeetingFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,12 +39,9 @@ class FlakyBackend(LocmemBackend):
 @pytest.fixture
 def eager_celery():
     """Tasks run in this process when enqueued; a retry runs again at once."""
-    before = (celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates)
-    celery_app.conf.task_always_eager = True
     # Propagating would raise Retry here instead of running the retry.
-    celery_app.conf.task_eager_propagates = False
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
+    with eager_tasks(propagate=False):
+        yield
 
 
 @pytest.fixture
