@@ -73,19 +73,102 @@ def axe():
     return Axe()
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-@pytest.mark.parametrize(("name", "path", "status"), PAGES, ids=PAGE_IDS)
-def test_page_has_no_axe_violations(open_tab, demo_site, axe, name, path, status, viewport):
+FOCUS_STYLE = """el => {
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    return {
+        tag: el.tagName.toLowerCase(),
+        text: (el.innerText || el.getAttribute("aria-label") || el.name || "").trim().slice(0, 40),
+        onScreen: box.width > 0 && box.height > 0 && box.right > 0 && box.bottom > 0
+            && box.left < window.innerWidth,
+        outline: `${style.outlineStyle} ${style.outlineWidth}`,
+        boxShadow: style.boxShadow,
+        indicator: (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0)
+            || style.boxShadow !== "none",
+    };
+}"""
+BAD_TIMES = r"""() => [...document.querySelectorAll("time")]
+    .map(el => el.getAttribute("datetime"))
+    .filter(value => !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z))?$/
+        .test(value || ""))"""
+DANGLING = """attrs => {
+    const refs = [];
+    for (const attr of attrs) {
+        for (const el of document.querySelectorAll(`[${attr}]`)) {
+            for (const id of el.getAttribute(attr).split(/\\s+/).filter(Boolean)) {
+                if (!document.getElementById(id)) refs.push(`${attr}=${id}`);
+            }
+        }
+    }
+    for (const a of document.querySelectorAll("a[href^='#']:not([href='#'])")) {
+        if (!document.getElementById(a.getAttribute("href").slice(1))) {
+            refs.push(`href=${a.getAttribute("href")}`);
+        }
+    }
+    return refs;
+}"""
+OVERFLOWING = """() => [...document.querySelectorAll("body *")]
+    .filter(el => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+    .filter(el => !el.closest(".table-scroll"))
+    .map(el => el.tagName.toLowerCase() + (el.className ? "." + el.className : ""))"""
+
+
+def focus_stops(page) -> list[dict]:
+    """The first stops of the page: the skip link, the header, and well into the content."""
+    page.keyboard.press("Tab")
+    stops = []
+    for _ in range(30):
+        stop = page.evaluate(f"({FOCUS_STYLE})(document.activeElement)")
+        if stop["tag"] == "body":
+            break
+        stops.append(stop)
+        page.keyboard.press("Tab")
+    return stops
+
+
+# What each page shows at each width, measured once a test process: loading a page and
+# running axe-core on it is most of a check's time, and the checks below only read.
+MEASURED: dict[tuple[str, str], dict] = {}
+
+
+def measure(open_tab, axe, name: str, path: str, width: str) -> dict:
+    if (name, width) in MEASURED:
+        return MEASURED[name, width]
+    if width == "phone":
+        tab = open_tab(bypass_csp=True, viewport=PHONE, is_mobile=True, has_touch=True)
+    else:
+        tab = open_tab(bypass_csp=True, viewport=DESKTOP)
+    found = {"status": tab.open(resolve(path))}
     # The site's policy allows only its own scripts; axe-core is injected from outside.
-    tab = open_tab(bypass_csp=True, viewport=viewport)
-    assert tab.open(resolve(path)) == status
+    found["violations"] = axe.run(tab.page, options=AXE_OPTIONS).response["violations"]
+    found["times"] = tab.page.evaluate(BAD_TIMES)
+    found["dangling"] = tab.page.evaluate(
+        DANGLING, ["aria-describedby", "aria-labelledby", "aria-controls", "for"]
+    )
+    if width == "phone":
+        found["widths"] = tab.page.evaluate(
+            "() => [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        found["overflowing"] = tab.page.evaluate(OVERFLOWING)
+        links = tab.page.get_by_role("navigation", name="Main").get_by_role("link")
+        found["nav"] = [(link.inner_text(), link.bounding_box()) for link in links.all()]
+    else:
+        found["focus"] = focus_stops(tab.page)
+    found["errors"] = list(tab.errors)
+    MEASURED[name, width] = found
+    return found
 
-    violations = axe.run(tab.page, options=AXE_OPTIONS).response["violations"]
 
-    assert violations == [], f"{name}: axe-core found\n{describe(violations)}"
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+@pytest.mark.parametrize(("name", "path", "status"), PAGES, ids=PAGE_IDS)
+def test_page_has_no_axe_violations(open_tab, demo_site, axe, name, path, status, width):
+    found = measure(open_tab, axe, name, path, width)
+
+    assert found["status"] == status
+    assert found["violations"] == [], f"{name}: axe-core found\n{describe(found['violations'])}"
     # An error page's own status is the only thing Chromium may log as an error.
     own_status = f"Failed to load resource: the server responded with a status of {status} "
-    assert [error for error in tab.errors if not error.startswith(own_status)] == []
+    assert [error for error in found["errors"] if not error.startswith(own_status)] == []
 
 
 @WRITES
@@ -127,27 +210,21 @@ def test_server_error_pages_have_no_axe_violations(open_tab, axe, template):
 
 
 @pytest.mark.parametrize(("name", "path", "status"), PAGES, ids=PAGE_IDS)
-def test_page_fits_a_phone_without_sideways_scrolling(open_tab, demo_site, name, path, status):
-    tab = open_tab(viewport=PHONE, is_mobile=True, has_touch=True)
-    assert tab.open(resolve(path)) == status
+def test_page_fits_a_phone_without_sideways_scrolling(open_tab, demo_site, axe, name, path, status):
+    found = measure(open_tab, axe, name, path, "phone")
 
-    widths = tab.page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    overflowing = tab.page.evaluate(
-        """() => [...document.querySelectorAll("body *")]
-            .filter(el => el.getBoundingClientRect().right > window.innerWidth + 0.5)
-            .filter(el => !el.closest(".table-scroll"))
-            .map(el => el.tagName.toLowerCase() + (el.className ? "." + el.className : ""))"""
-    )
-    assert (widths[0] <= widths[1], overflowing) == (True, [])
-
-    nav = tab.page.get_by_role("navigation", name="Main")
-    links = nav.get_by_role("link")
-    assert links.all_inner_texts() == ["Next", "All meetings", "Calendar", "What changed"]
-    for link in links.all():
-        box = link.bounding_box()
+    scroll_width, window_width = found["widths"]
+    assert (scroll_width <= window_width, found["overflowing"]) == (True, [])
+    assert [text for text, _box in found["nav"]] == [
+        "Next",
+        "All meetings",
+        "Calendar",
+        "What changed",
+    ]
+    for text, box in found["nav"]:
         # On screen, and a target a finger can hit (WCAG 2.2's 24 by 24 CSS pixels).
-        assert (box["x"] >= 0, box["x"] + box["width"] <= PHONE["width"]) == (True, True)
-        assert (box["width"] >= 24, box["height"] >= 24) == (True, True), link.inner_text()
+        assert (box["x"] >= 0, box["x"] + box["width"] <= PHONE["width"]) == (True, True), text
+        assert (box["width"] >= 24, box["height"] >= 24) == (True, True), text
 
 
 def test_main_navigation_works_at_phone_width(open_tab, demo_site):
@@ -164,40 +241,12 @@ def test_main_navigation_works_at_phone_width(open_tab, demo_site):
     assert current.inner_text() == "All meetings"
 
 
-FOCUS_STYLE = """el => {
-    const style = getComputedStyle(el);
-    const box = el.getBoundingClientRect();
-    return {
-        tag: el.tagName.toLowerCase(),
-        text: (el.innerText || el.getAttribute("aria-label") || el.name || "").trim().slice(0, 40),
-        onScreen: box.width > 0 && box.height > 0 && box.right > 0 && box.bottom > 0
-            && box.left < window.innerWidth,
-        outline: `${style.outlineStyle} ${style.outlineWidth}`,
-        boxShadow: style.boxShadow,
-        indicator: (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0)
-            || style.boxShadow !== "none",
-    };
-}"""
-
-
 @pytest.mark.parametrize(("name", "path", "status"), PAGES, ids=PAGE_IDS)
-def test_keyboard_focus_is_always_visible(open_tab, demo_site, name, path, status):
-    tab = open_tab()
-    tab.open(resolve(path))
+def test_keyboard_focus_is_always_visible(open_tab, demo_site, axe, name, path, status):
+    stops = measure(open_tab, axe, name, path, "desktop")["focus"]
 
-    tab.page.keyboard.press("Tab")
-    first = tab.page.evaluate("() => document.activeElement.textContent")
-    assert first == "Skip to content"
-    stops = []
-    # The first stops of the page: the skip link, the header, and well into the content.
-    for _ in range(30):
-        stop = tab.page.evaluate(f"({FOCUS_STYLE})(document.activeElement)")
-        if stop["tag"] == "body":
-            break
-        stops.append(stop)
-        tab.page.keyboard.press("Tab")
+    assert stops[0]["text"] == "Skip to content"
     hidden = [stop for stop in stops if not (stop["onScreen"] and stop["indicator"])]
-
     assert (len(stops) >= 6, hidden) == (True, [])
 
 
@@ -212,45 +261,16 @@ def test_skip_link_moves_focus_to_the_main_content(open_tab, demo_site):
     assert tab.page.evaluate("() => document.activeElement.closest('main') !== null") is True
 
 
+@pytest.mark.parametrize("width", ["desktop", "phone"])
 @pytest.mark.parametrize(("name", "path", "status"), PAGES, ids=PAGE_IDS)
-def test_dates_are_machine_readable(open_tab, demo_site, name, path, status):
-    tab = open_tab()
-    tab.open(resolve(path))
-
-    bad = tab.page.evaluate(
-        r"""() => [...document.querySelectorAll("time")]
-            .map(el => el.getAttribute("datetime"))
-            .filter(value => !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z))?$/
-                .test(value || ""))"""
-    )
-
-    assert bad == []
+def test_dates_are_machine_readable(open_tab, demo_site, axe, name, path, status, width):
+    assert measure(open_tab, axe, name, path, width)["times"] == []
 
 
+@pytest.mark.parametrize("width", ["desktop", "phone"])
 @pytest.mark.parametrize(("name", "path", "status"), PAGES, ids=PAGE_IDS)
-def test_references_name_elements_on_the_page(open_tab, demo_site, name, path, status):
+def test_references_name_elements_on_the_page(open_tab, demo_site, axe, name, path, status, width):
     """A label, description or landmark name that points at no element says nothing."""
-    tab = open_tab()
-    tab.open(resolve(path))
-
-    dangling = tab.page.evaluate(
-        """attrs => {
-            const refs = [];
-            for (const attr of attrs) {
-                for (const el of document.querySelectorAll(`[${attr}]`)) {
-                    for (const id of el.getAttribute(attr).split(/\\s+/).filter(Boolean)) {
-                        if (!document.getElementById(id)) refs.push(`${attr}=${id}`);
-                    }
-                }
-            }
-            for (const a of document.querySelectorAll("a[href^='#']:not([href='#'])")) {
-                if (!document.getElementById(a.getAttribute("href").slice(1))) {
-                    refs.push(`href=${a.getAttribute("href")}`);
-                }
-            }
-            return refs;
-        }""",
-        ["aria-describedby", "aria-labelledby", "aria-controls", "for"],
-    )
+    dangling = measure(open_tab, axe, name, path, width)["dangling"]
 
     assert dangling == []

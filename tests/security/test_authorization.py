@@ -331,10 +331,11 @@ def test_admin_authorization(client, model, role):
             label = "listed"  # re-rendered, or redirected back to itself
         if label == "shown" and method == "POST" and page in ("add", "change"):
             label = "form errors" if response.context["errors"] else "shown"
-        outcomes[page, method] = (label, changed_tables(before) != [])
+        changed = changed_tables(before)
+        outcomes[page, method] = (label, changed != [])
         expected[page, method] = expected_admin(model, role, page, method)
         if not expected[page, method][1]:
-            assert changed_tables(before) == [], (page, method)
+            assert changed == [], (page, method)
 
     assert outcomes == expected
     gone = {"target": not still_there(target), "spare": not still_there(spare)}
