@@ -63,6 +63,7 @@ EXPORTERS = {
     "xlsx": (meetings_xlsx, XLSX_CONTENT_TYPE),
 }
 EXPIRED = "This preview has expired: upload the file again."
+FAILED = "The file could not be checked: nothing was imported."
 
 
 class ImportForm(forms.Form):
@@ -271,15 +272,23 @@ def _preview(
             progress=job.progress,
         )
     except ImportFileError as exc:
-        job.upload.unlink(missing_ok=True)
-        job.fail(str(exc))
+        _discard(job, str(exc))
         form = form or ImportForm()
         form.add_error("file", str(exc))
         return _render(request, model_admin, {"form": form}, status=400)
+    except BaseException:
+        _discard(job, FAILED)  # whatever stopped the preview, no upload is left behind
+        raise
     job.finish(result)
     if not result.ok:
         job.upload.unlink(missing_ok=True)
     return _result_page(request, model_admin, token, result, status=200 if result.ok else 400)
+
+
+def _discard(job: ImportJob, message: str) -> None:
+    """Delete an upload that will not be imported; its progress file says why."""
+    job.upload.unlink(missing_ok=True)
+    job.fail(message)
 
 
 def _background_rows() -> int:
@@ -301,12 +310,18 @@ def _confirm(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpRespons
     # Checked here, so that a changed calendar or a bad row is shown at once; the import
     # checks again as it applies.
     run = partial(import_calendar, data, name=name, by=user, expected_digest=digest)
-    result = run(dry_run=True, progress=job.progress)
-    if result.ok and not result.stale:
-        if result.count("create") + result.count("change") >= _background_rows():
-            apply_import_on_commit(job, name, user.pk, digest)
-            return HttpResponseRedirect(_with_token("admin:meetings_meeting_import_status", token))
-        result = run(progress=job.progress)
+    try:
+        result = run(dry_run=True, progress=job.progress)
+        if result.ok and not result.stale:
+            if result.count("create") + result.count("change") >= _background_rows():
+                apply_import_on_commit(job, name, user.pk, digest)
+                return HttpResponseRedirect(
+                    _with_token("admin:meetings_meeting_import_status", token)
+                )
+            result = run(progress=job.progress)
+    except BaseException:
+        _discard(job, FAILED)
+        raise
     job.finish(result)
     if result.stale or not result.ok:
         return _refused(request, model_admin, token, result)

@@ -9,11 +9,16 @@ from typing import Any
 import icalendar
 import openpyxl
 
+from meetings.imports.archive import DAMAGED, check_workbook
 from meetings.imports.columns import COLUMNS, REQUIRED_COLUMNS
 from meetings.imports.results import ImportFileError, Record, RowError
 
 MAX_ROWS = 20_000
 MAX_BYTES = 20 * 1024 * 1024
+# Columns read from a spreadsheet: the known ones, and room for unnamed or misspelt ones
+# (a sheet's row can claim 16,384 cells; those past this are never looked at).
+MAX_COLUMNS = 64
+TOO_MANY_ROWS = f"More than {MAX_ROWS:,} rows (blank rows count too); split the file."
 KINDS = ("csv", "xlsx", "ics")
 HEADER_SPACES = re.compile(r"[\s-]+")
 
@@ -58,6 +63,15 @@ def _blank(value: Any) -> bool:
     return value is None or str(value).strip() == ""
 
 
+def limited(rows: Iterable[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
+    """The rows, refused past the header and MAX_ROWS: counted as parsed, blank or not,
+    so that a file of empty rows costs no more to refuse than a full one."""
+    for count, row in enumerate(rows):
+        if count > MAX_ROWS:
+            raise ImportFileError(TOO_MANY_ROWS)
+        yield row
+
+
 def records(names: list[str], rows: Iterable[tuple[int, list[Any]]]) -> Iterator[Record]:
     """The rows with a value in a named column, as records (blank rows are skipped)."""
     for line, values in rows:
@@ -94,7 +108,7 @@ def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
 
 def read_csv(data: bytes) -> Table:
     """Rows of a UTF-8 CSV file (comma, semicolon or tab separated)."""
-    rows = _csv_rows(_csv_text(data))
+    rows = limited(_csv_rows(_csv_text(data)))
     first = next(rows, None)
     if first is None:
         raise ImportFileError("The file is empty.")
@@ -105,25 +119,27 @@ def read_csv(data: bytes) -> Table:
 def read_xlsx(data: bytes) -> Table:
     """Rows of the first sheet of an Excel workbook (values, not formulas).
 
-    Reading stops one record past MAX_ROWS: enough to refuse the file.
+    The archive is checked before it is parsed (meetings.imports.archive); the sheet is
+    then streamed, and reading stops with an error one row past MAX_ROWS.
     """
+    check_workbook(data, max_strings=(MAX_ROWS + 1) * MAX_COLUMNS)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-        raise ImportFileError(f"The file is not an Excel (.xlsx) workbook: {exc}") from exc
+        raise ImportFileError(f"{DAMAGED}: {exc}") from exc
     try:
         sheet = book.worksheets[0]
-        rows = ((n, list(values)) for n, values in enumerate(sheet.iter_rows(values_only=True), 1))
+        cells = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+        rows = limited((n, list(values)) for n, values in enumerate(cells, 1))
         first = next(rows, None)
         if first is None:
             raise ImportFileError("The workbook's first sheet is empty.")
         names, errors = header(first[1])
-        found: list[Record] = []
-        for record in records(names, rows):
-            found.append(record)
-            if len(found) > MAX_ROWS:
-                break
-        return names, found, errors
+        return names, list(records(names, rows)), errors
+    except ImportFileError:
+        raise
+    except Exception as exc:  # a part cut short or not XML: the parser's own error
+        raise ImportFileError(f"{DAMAGED}: {exc}") from exc
     finally:
         book.close()
 

@@ -183,7 +183,12 @@ def test_admin_import_damaged_workbook_is_a_form_error(client, editor):
 
     assert (response.status_code, response.context["form"].errors) == (
         400,
-        {"file": ["The file is not an Excel (.xlsx) workbook: File is not a zip file"]},
+        {
+            "file": [
+                "The file is not an Excel (.xlsx) workbook, or it is damaged: "
+                "File is not a zip file"
+            ]
+        },
     )
 
 
