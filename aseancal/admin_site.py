@@ -15,6 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_otp import devices_for_user, user_has_device
 
+from aseancal import backup_codes
+
 
 class StaffLoginForm(AdminAuthenticationForm):
     """The admin login form with an authenticator code, checked after the password."""
@@ -23,7 +25,10 @@ class StaffLoginForm(AdminAuthenticationForm):
         label="Authenticator code",
         required=False,
         max_length=10,
-        help_text="The 6-digit code from your authenticator app, if you have set one up.",
+        help_text=(
+            "The 6-digit code from your authenticator app, if you have set one up, or one "
+            "of your backup codes."
+        ),
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 10}
         ),
@@ -31,7 +36,7 @@ class StaffLoginForm(AdminAuthenticationForm):
 
     error_messages = {
         **AdminAuthenticationForm.error_messages,
-        "code_required": "Enter the code from your authenticator app.",
+        "code_required": "Enter the code from your authenticator app, or one of your backup codes.",
         "code_invalid": "That code is not valid. Enter the current code from your "
         "authenticator app.",
         "code_throttled": "Too many wrong codes: wait a few seconds, then enter the current code.",
@@ -54,7 +59,7 @@ class StaffLoginForm(AdminAuthenticationForm):
 
     def _second_factor_refusal(self, user) -> str | None:
         """Why the code does not let this user in (None: it does, or none is needed)."""
-        token = "".join(self.cleaned_data.get("otp_token", "").split())
+        token = backup_codes.normalise(self.cleaned_data.get("otp_token", ""))
         with transaction.atomic():
             # Locked while checking, so one code cannot log in twice at the same moment.
             devices = list(devices_for_user(user, confirmed=True, for_verify=True))

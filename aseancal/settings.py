@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # one-time backup codes, issued with a TOTP device
     "meetings",
 ]
 
@@ -170,9 +171,17 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# Staff log in through the admin: a login whose ?next= is refused lands on its index.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # 12 characters at least (OWASP ASVS 2.1.1).
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -223,6 +232,8 @@ else:
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"aseancal <noreply@{SITE_DOMAIN}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where a delegation whose link was refused can write (shown on that page when set).
+SECRETARIAT_EMAIL = os.environ.get("SECRETARIAT_EMAIL", "")
 
 # Celery. The default broker is a folder on disk, so `make run` needs no server.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
@@ -284,8 +295,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "meetings.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    # Counted per client address (the one PROXY_COUNT trusts, below) in THROTTLE_CACHE_ALIAS.
+    "DEFAULT_THROTTLE_CLASSES": ["meetings.api.throttling.AnonThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "600/minute")},
+    # The same as PROXY_COUNT: DRF trusts that many X-Forwarded-For entries, no more.
+    "NUM_PROXIES": int(os.environ.get("DJANGO_PROXY_COUNT", "0")),
+    # Every error is an RFC 9457 problem document (application/problem+json).
+    "EXCEPTION_HANDLER": "meetings.api.problems.exception_handler",
     # `format` is the meeting filter's parameter (docs/contract.md), not a renderer override.
     "URL_FORMAT_OVERRIDE": None,
 }
@@ -304,6 +320,11 @@ SPECTACULAR_SETTINGS = {
     # Inputs (codes, slugs) differ from outputs (nested objects): separate components.
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # OpenAPI 3.0.3, not 3.1: docs/contract.md says why.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "meetings.api.schema.describe_properties",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "MeetingStatusEnum": "meetings.enums.MeetingStatus",
         "MeetingModeEnum": "meetings.enums.MeetingMode",
@@ -353,8 +374,32 @@ def _feed_cache(prefix: str, max_entries: int, timeout: int) -> dict:
     }
 
 
+# The anonymous API throttle's counts (meetings.api.throttling), shared by every worker so
+# that N workers do not allow N times API_ANON_RATE: in Redis at FEED_CACHE_URL, else at the
+# broker's Redis (CELERY_BROKER_URL). In memory, per process, when neither is Redis, and
+# with DJANGO_DEBUG (the development server is one process; test processes count apart).
+THROTTLE_CACHE_ALIAS = "api_throttle"
+
+
+def _throttle_cache(*, debug: bool, feed_cache_url: str, broker_url: str) -> dict:
+    shared = next(
+        (url for url in (feed_cache_url, broker_url) if url.startswith(("redis://", "rediss://"))),
+        "",
+    )
+    if shared and not debug:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": shared,
+            "KEY_PREFIX": "api_throttle",
+        }
+    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    THROTTLE_CACHE_ALIAS: _throttle_cache(
+        debug=DEBUG, feed_cache_url=_FEED_CACHE_URL, broker_url=CELERY_BROKER_URL
+    ),
     # About 1 KB each.
     FEED_CACHE_ALIAS: _feed_cache("feeds", max_entries=20000, timeout=7 * 24 * 3600),
     # Up to about 1 MB each, keyed by the calendar version (which any write moves).

@@ -20,9 +20,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.qr import write_qrcode_image
+
+from aseancal import backup_codes
 
 
 class ConfirmDeviceForm(forms.Form):
@@ -145,6 +148,11 @@ class StaffTOTPDeviceAdmin(TOTPDeviceAdmin):
                 name="otp_totp_totpdevice_setup",
             ),
             path(
+                "backup-codes/",
+                self.admin_site.admin_view(self.backup_codes_view),
+                name="otp_totp_totpdevice_backup_codes",
+            ),
+            path(
                 "<int:pk>/setup/qrcode.svg",
                 self.admin_site.admin_view(self.setup_qrcode_view),
                 name="otp_totp_totpdevice_setup_qrcode",
@@ -170,9 +178,7 @@ class StaffTOTPDeviceAdmin(TOTPDeviceAdmin):
                 f"“{device.name}” is set up: from now on the login asks for its code.",
                 messages.SUCCESS,
             )
-            return HttpResponseRedirect(
-                reverse(f"{self.admin_site.name}:otp_totp_totpdevice_changelist")
-            )
+            return self._show_codes(request, backup_codes.issue(request.user))
         context = {
             **self.admin_site.each_context(request),
             "title": f"Set up “{device.name}”",
@@ -185,6 +191,40 @@ class StaffTOTPDeviceAdmin(TOTPDeviceAdmin):
             ),
         }
         return TemplateResponse(request, "admin/otp_totp/totpdevice/setup.html", context)
+
+    # Backup codes: shown once when issued; issued again (all replaced) on request.
+
+    def _show_codes(self, request: HttpRequest, codes: list[str]) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Your backup codes",
+            "opts": self.opts,
+            "codes": codes,
+        }
+        # admin_view's never_cache keeps the page out of the browser's and proxies' caches.
+        return TemplateResponse(request, "admin/otp_totp/totpdevice/backup_codes.html", context)
+
+    def backup_codes_view(self, request: HttpRequest) -> HttpResponse:
+        """How many codes are left, and a button for new ones (for staff with a device)."""
+        if not TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+            raise Http404  # codes stand in for an authenticator: none without one
+        if request.method == "POST":
+            return self._show_codes(request, backup_codes.issue(request.user))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Backup codes",
+            "opts": self.opts,
+            "remaining": backup_codes.remaining(request.user),
+        }
+        return TemplateResponse(request, "admin/otp_totp/totpdevice/backup_codes.html", context)
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
+        extra = {"backup_codes_url": self._backup_codes_url() if confirmed else None}
+        return super().changelist_view(request, {**(extra_context or {}), **extra})
+
+    def _backup_codes_url(self) -> str:
+        return reverse(f"{self.admin_site.name}:otp_totp_totpdevice_backup_codes")
 
     def setup_qrcode_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         device = self._own_unconfirmed(request, pk)
@@ -200,7 +240,11 @@ class StaffTOTPDeviceAdmin(TOTPDeviceAdmin):
 
 
 def register(site: AdminSite) -> None:
-    """Put StaffTOTPDeviceAdmin in place of django-otp's own TOTP device admin."""
+    """Put StaffTOTPDeviceAdmin in place of django-otp's own TOTP device admin, and hide
+    the backup codes' (their tokens are readable there): staff reach theirs from the TOTP
+    device list."""
     if site.is_registered(TOTPDevice):
         site.unregister(TOTPDevice)
     site.register(TOTPDevice, StaffTOTPDeviceAdmin)
+    if site.is_registered(StaticDevice):
+        site.unregister(StaticDevice)

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -31,6 +32,7 @@ from meetings.models import (
     Venue,
 )
 from meetings.models.reminders import ReminderStatus, format_days_before, parse_days_before
+from meetings.numbers import whole_number
 
 SENT, FAILED = ReminderStatus.SENT, ReminderStatus.FAILED
 
@@ -164,9 +166,12 @@ class YearFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         year = self.value()
-        if year and year.isdigit():
-            return queryset.filter(start__year=int(year))
-        return queryset
+        if year is None:
+            return queryset
+        number = whole_number(year, low=1, high=9999)
+        if number is None:  # the changelist says "?e=1", an export answers 400
+            raise IncorrectLookupParameters(f"“{year}” is not a year.")
+        return queryset.filter(start__year=number)
 
 
 def save_delegations(request: HttpRequest, formset: BaseInlineFormSet) -> None:
@@ -424,8 +429,8 @@ class DelegationAdmin(SimpleHistoryAdmin):
     list_select_related = ["participant", "meeting"]
     search_fields = ["participant__name", "participant__code", "head_name", "meeting__title"]
     autocomplete_fields = ["meeting", "participant"]
-    readonly_fields = ["answered_at", "answered_via", "invited_at", "revision"]
-    actions = ["send_reminder_now", "pause_reminders", "resume_reminders"]
+    readonly_fields = ["answered_at", "answered_via", "invited_at", "link_version", "revision"]
+    actions = ["send_reminder_now", "revoke_links", "pause_reminders", "resume_reminders"]
 
     def save_model(self, request, obj, form, change):
         services.delegation_save(delegation=obj, by=_editor(request), via=AnswerChannel.ADMIN)
@@ -451,6 +456,21 @@ class DelegationAdmin(SimpleHistoryAdmin):
             request,
             f"Queued {len(rows)} mail(s); each is sent once, unless the delegation has "
             "answered or the meeting is closed by the time a worker takes it.",
+        )
+
+    @admin.action(description="Revoke the RSVP links sent so far", permissions=["change"])
+    def revoke_links(self, request: HttpRequest, queryset: QuerySet[Delegation]) -> None:
+        editor = _editor(request)
+        with transaction.atomic():
+            revoked = [
+                services.delegation_revoke_links(delegation=delegation, by=editor)
+                for delegation in queryset
+            ]
+        self.message_user(
+            request,
+            f"Revoked the RSVP links of {len(revoked)} delegation(s): the links sent so far no "
+            "longer work. A delegation still to answer gets a new link with its next mail "
+            "(“Send the invitation, or a reminder, now” sends one at once).",
         )
 
     @admin.action(description="Pause scheduled reminders", permissions=["change"])

@@ -35,9 +35,16 @@ CONTENT_TYPE = "text/calendar; charset=utf-8"
 # Feeds' ETags have always had 40 hex digits: subscribers hold them in If-None-Match.
 ETAG_DIGITS = 40
 FEED_TITLE = "ASEAN meetings"
+# Said when the calendar's size cap left upcoming meetings out.
+TRIMMED_NOTE = (
+    "Meetings starting after {day} are left out to keep this calendar within the size "
+    "calendar apps accept. Subscribe to a calendar filtered by format or dates for them."
+)
+# Names and descriptions without commas or semicolons: clients disagree on whether
+# X-WR-CALNAME and X-WR-CALDESC are escaped TEXT (see meetings.ical).
 FEED_DESCRIPTION = (
-    "ASEAN diplomatic meetings from {site}. Times are those of each venue; "
-    "cancelled meetings stay for a while, marked cancelled."
+    "ASEAN diplomatic meetings from {site}. Times are those of each venue. "
+    "Cancelled meetings stay for a while and are marked as such."
 )
 
 
@@ -51,25 +58,25 @@ class Document:
 
 
 def feed_name(params) -> str:
-    """The calendar's name, describing the filter: “ASEAN meetings: EAS; hosted by KH”."""
+    """The calendar's name, describing the filter: “ASEAN meetings: EAS · hosted by KH”."""
     parts = []
     formats = sorted({code_value(v) for v in params.getlist("format") if v.strip()})
     if formats:
-        parts.append(", ".join(formats))
+        parts.append(" or ".join(formats))
     if params.get("country", "").strip():
         parts.append(f"hosted or attended by {code_value(params['country'])}")
     if params.get("host", "").strip():
         parts.append(f"hosted by {code_value(params['host'])}")
     statuses = sorted(set(params.getlist("status")) & set(MeetingStatus.values))
     if statuses:
-        parts.append(", ".join(MeetingStatus(s).label.lower() for s in statuses))
+        parts.append(" or ".join(MeetingStatus(s).label.lower() for s in statuses))
     for name in ("from", "to"):
         if params.get(name, "").strip():
             parts.append(f"{name} {params[name].strip()}")
     query = ical.clean_text(params.get("q", ""))
     if query:
         parts.append(f"“{query[:60]}”")
-    return f"{FEED_TITLE}: {'; '.join(parts)}" if parts else FEED_TITLE
+    return f"{FEED_TITLE}: {' · '.join(parts)}" if parts else FEED_TITLE
 
 
 def feed_window(params, *, today: dt.date) -> dict:
@@ -133,16 +140,17 @@ def calendar_document(
 ) -> Document:
     """The calendar of `entries` with its ETag (a hash of the bytes) and Last-Modified.
 
-    With `trim_ended_before`, meetings that ended before that day are left out, oldest
-    first, as far as needed to keep the calendar within settings.FEED_MAX_BYTES.
+    With `trim_ended_before`, the calendar is kept within settings.FEED_MAX_BYTES
+    (Google Calendar ignores feeds of about 1 MB): meetings that ended before that day
+    are left out first, oldest first; then, if still needed, the farthest upcoming ones,
+    latest first, and the description says from which day on.
     `events` are the entries' VEVENT bytes where the caller has them (feed_parts).
     """
     if events is None:
         events = _vevents(entries)
 
-    shell = ical.calendar_shell(name=name, description=description, tzids=(), span=None)
-
-    def serialise(kept: list[ical.MeetingEntry], kept_events: list[bytes]) -> bytes:
+    def serialise(kept: list[ical.MeetingEntry], kept_events: list[bytes], text: str) -> bytes:
+        shell = ical.calendar_shell(name=name, description=text, tzids=(), span=None)
         return ical.calendar_bytes(
             shell,
             kept_events,
@@ -151,16 +159,25 @@ def calendar_document(
         )
 
     if trim_ended_before is not None:
-        size = len(serialise(entries, [])) + sum(map(len, events))
+        # The longest description it may get, so that the estimate is never short.
+        note = TRIMMED_NOTE.format(day="9999-12-31")
+        size = len(serialise(entries, [], f"{description} {note}")) + sum(map(len, events))
         excess = size - settings.FEED_MAX_BYTES
-        dropped = 0
-        while excess > 0 and dropped < len(entries):
-            if entries[dropped].last_day >= trim_ended_before:
-                break
-            excess -= len(events[dropped])
-            dropped += 1
-        entries, events = entries[dropped:], events[dropped:]
-    body = serialise(entries, events)
+        first = 0
+        while excess > 0 and first < len(entries) and entries[first].last_day < trim_ended_before:
+            excess -= len(events[first])
+            first += 1
+        last = len(entries)
+        # The next meeting stays whatever the cap: a feed is for what comes.
+        while excess > 0 and last > first + 1:
+            last -= 1
+            excess -= len(events[last])
+        if last < len(entries):
+            # Calendar order is by start: everything starting after the last kept one is out.
+            cut = entries[last - 1].first_day
+            description = f"{description} {TRIMMED_NOTE.format(day=cut.isoformat())}".strip()
+        entries, events = entries[first:last], events[first:last]
+    body = serialise(entries, events, description)
     return Document(
         body=body,
         etag=caching.content_etag(body, digits=ETAG_DIGITS),

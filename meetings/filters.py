@@ -10,7 +10,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 
 from meetings.enums import MeetingStatus
@@ -73,7 +73,10 @@ class MeetingFilter(django_filters.FilterSet):
         help_text="ISO date: meetings starting on or before this day.",
     )
     q = django_filters.CharFilter(
-        method="filter_text", label="Search", help_text="Text in the title, place or format."
+        method="filter_text",
+        label="Search",
+        help_text="Text in the title, format, place, host, umbrella event, a head of "
+        "delegation or a participant's name.",
     )
 
     class Meta:
@@ -94,7 +97,16 @@ class MeetingFilter(django_filters.FilterSet):
         return queryset.filter(Q(host=value) | Q(pk__in=attends))
 
     def filter_text(self, queryset: QuerySet[Meeting], name: str, value: str):
+        """Each word (the first 10) in the title, format, venue, host, a published umbrella
+        event, a head of delegation or an invited participant's name. Delegations are
+        matched through EXISTS, so a meeting with several matching ones is listed once."""
         for word in value.split()[:10]:
+            delegations = Delegation.objects.filter(
+                Q(head_name__icontains=word)
+                | Q(participant__name__icontains=word)
+                | Q(participant__official_name__icontains=word),
+                meeting=OuterRef("pk"),
+            )
             queryset = queryset.filter(
                 Q(title__icontains=word)
                 | Q(format__code__iexact=word)
@@ -102,7 +114,8 @@ class MeetingFilter(django_filters.FilterSet):
                 | Q(venue__city__icontains=word)
                 | Q(venue__name__icontains=word)
                 | Q(host__name__icontains=word)
-                | Q(event__title__icontains=word)
+                | Q(event__title__icontains=word, event__published=True)
+                | Q(Exists(delegations))
             )
         return queryset
 

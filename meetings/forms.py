@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from meetings.models import Delegation, Meeting, Venue
 from meetings.periods import local_period
-from meetings.services import ConcurrentEditError, check_revision
+from meetings.services import ConcurrentEditError, Merge, check_revision, revision_merge
 from meetings.validators import validate_calendar_year
 
 TIMEZONE_CHOICES = [("", "The venue's zone")] + [
@@ -23,7 +23,14 @@ class RevisionCheckedForm(forms.ModelForm):
 
     The admin wraps the whole request in a transaction, so the row lock taken in
     clean() holds until the save commits: two editors cannot both pass.
+
+    With `merges_fields`, a save over a newer revision is refused only for fields both
+    changed: fields the editor left as loaded keep what was saved since (an answer that
+    came through the RSVP link while the meeting's form was open), and a row the editor did
+    not touch is not saved at all.
     """
+
+    merges_fields = False
 
     revision_seen = forms.IntegerField(
         widget=forms.HiddenInput,
@@ -39,16 +46,48 @@ class RevisionCheckedForm(forms.ModelForm):
         self.fields["revision_seen"].initial = self.instance.revision
         # An edit must say which revision it started from, or the check below is skipped.
         self.fields["revision_seen"].required = self.instance.pk is not None
+        self.edited: frozenset[str] | None = None
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
-        if self.instance.pk is not None:
-            try:
-                check_revision(type(self.instance), self.instance.pk, cleaned.get("revision_seen"))
-            except ConcurrentEditError as exc:
-                raise ValidationError(exc.messages, code="concurrent_edit") from exc
+        seen = cleaned.get("revision_seen")
+        if self.instance.pk is None or seen is None:
+            return cleaned
+        try:
+            if self.merges_fields:
+                merge = revision_merge(
+                    type(self.instance), self.instance.pk, seen, self._model_values()
+                )
+                if merge is not None:
+                    self._merge(merge)
+            else:
+                check_revision(type(self.instance), self.instance.pk, seen)
+        except ConcurrentEditError as exc:
+            raise ValidationError(exc.messages, code="concurrent_edit") from exc
         return cleaned
+
+    def _merge(self, merge: Merge) -> None:
+        """Save the merged values over the row as stored now, whatever this form loaded."""
+        self.cleaned_data.update(merge.values)
+        self.edited = merge.edited
+        for field in self.instance._meta.concrete_fields:
+            if field.name not in self.fields:
+                setattr(self.instance, field.attname, getattr(merge.current, field.attname))
+
+    def _model_values(self) -> dict[str, Any]:
+        """The cleaned values of the model's own fields (not the key, not revision_seen)."""
+        names = {
+            field.name
+            for field in self.instance._meta.concrete_fields
+            if not field.primary_key and field.editable
+        }
+        return {name: value for name, value in self.cleaned_data.items() if name in names}
+
+    def has_changed(self) -> bool:
+        # Over a newer revision, "changed" means changed from what the editor loaded, not
+        # from what is stored now (which others changed).
+        return bool(self.edited) if self.edited is not None else super().has_changed()
 
 
 class MeetingAdminForm(RevisionCheckedForm):
@@ -165,6 +204,8 @@ def _form_field(name: str, code: str | None, *, all_day: bool) -> str:
 
 
 class DelegationAdminForm(RevisionCheckedForm):
+    merges_fields = True
+
     class Meta:
         model = Delegation
         fields = [

@@ -21,6 +21,13 @@ Choices a calendar app depends on:
   subscriber busy.
 - No X-WR-TIMEZONE: a feed spans several zones, and clients that honour the
   property reinterpret times through it.
+- No METHOD: a subscribed feed is not a scheduling message (RFC 5546's PUBLISH would
+  require an ORGANIZER in every event and a DTSTAMP at the time of writing, which would
+  change the bytes, and so the ETag, at every request).
+- VTIMEZONE: one RDATE per line (ical.js and vobject read only the first of a list) and
+  no COMMENT (libical refuses one there).
+- X-WR-CALNAME and X-WR-CALDESC are written as plain single lines: the clients that read
+  them take them as unknown properties and would show TEXT escapes as backslashes.
 """
 
 import datetime as dt
@@ -43,7 +50,7 @@ from meetings.formatting import day_text, offset_label
 
 PRODID = "-//aseancal//ASEAN meetings calendar//EN"
 # Raise when the bytes built from the same entry change, so cached VEVENTs are rebuilt.
-BUILDER_VERSION = "2"
+BUILDER_VERSION = "3"
 REFRESH_INTERVAL = dt.timedelta(hours=6)
 # Google drops feeds over about 1 MB: a VEVENT stays near 1 KB even for a full ARF.
 DESCRIPTION_TEXT_LIMIT = 400
@@ -101,6 +108,8 @@ MEETING_PATHS = {
     "longitude": "venue__longitude",
     "host": "host__name",
     "event_title": "event__title",
+    # An umbrella event is shown only once published (its title may still be a draft).
+    "event_published": "event__published",
 }
 DELEGATION_PATHS = ("participant__name", "attendance", "head_name")
 
@@ -137,6 +146,7 @@ class MeetingEntry(NamedTuple):
     longitude: Decimal | None
     host: str | None
     event_title: str | None
+    event_published: bool | None
     # The latest change to an answered delegation (its answer, its head).
     answered_at: dt.datetime | None
     delegations: tuple[DelegationEntry, ...] = ()
@@ -183,6 +193,19 @@ class Text(icalendar.vText):
         text = str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
         text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
         return text.encode(self.encoding)
+
+
+class Plain(icalendar.vText):
+    """A value for properties some clients read as TEXT and others as unknown
+    (X-WR-CALNAME, X-WR-CALDESC): one line, without the characters TEXT escapes, which
+    both read the same."""
+
+    encoding: str
+
+    def to_ical(self) -> bytes:
+        # Feed names avoid "," and ";" (meetings.feeds); a searched phrase may hold them.
+        text = re.sub(r"[\\,;]", " ", str(self))
+        return clean_text(text).encode(self.encoding)
 
 
 def _resolve(obj, path: str):
@@ -255,7 +278,7 @@ def _description(entry: MeetingEntry, url: str) -> str:
     format_name = clean_text(entry.format_name)
     if format_name not in clean_text(entry.title):
         lines.append(f"Format: {format_name} ({entry.format_code})")
-    if entry.event_title:
+    if entry.event_title and entry.event_published:
         lines.append(f"Part of: {clean_text(entry.event_title)}")
     if entry.host:
         lines.append(f"Host: {clean_text(entry.host)}")
@@ -342,7 +365,16 @@ def timezone_span(entries: Iterable[MeetingEntry]) -> tuple[dt.date, dt.date]:
 @lru_cache(maxsize=256)
 def _timezone_bytes(tzid: str, first: dt.date, last: dt.date) -> bytes:
     # Deriving a VTIMEZONE scans the zone's history: milliseconds, so once per process.
-    return icalendar.Timezone.from_tzid(tzid, first_date=first, last_date=last).to_ical()
+    zone = icalendar.Timezone.from_tzid(tzid, first_date=first, last_date=last)
+    zone.pop("COMMENT", None)  # "only works from ... to ...": libical refuses it here
+    for observance in zone.subcomponents:
+        listed = observance.pop("RDATE", None)
+        if listed is None:
+            continue
+        for rdates in listed if isinstance(listed, list) else [listed]:
+            for rdate in rdates.dts:
+                observance.add("RDATE", rdate.dt)  # one per line: see the module's notes
+    return zone.to_ical()
 
 
 def timezone_component(tzid: str, first: dt.date, last: dt.date) -> icalendar.Timezone:
@@ -370,14 +402,13 @@ def calendar_shell(
     calendar.add("version", "2.0")
     calendar.add("prodid", PRODID)
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    # icalendar 7 types NAME and the X-WR- forms (which Apple and Google read) as unknown
-    # values and would write them unescaped: they are TEXT.
+    # icalendar 7 types NAME as an unknown value and would write it unescaped: it is TEXT
+    # (RFC 7986). The X-WR- forms, which Apple, Google and Outlook read, are plain.
     calendar.add("name", Text(clean_text(name)))
-    calendar.add("x-wr-calname", Text(clean_text(name)))
+    calendar.add("x-wr-calname", Plain(name))
     if description:
         calendar.add("description", Text(clean_text(description, multiline=True)))
-        calendar.add("x-wr-caldesc", Text(clean_text(description, multiline=True)))
+        calendar.add("x-wr-caldesc", Plain(description))
     calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
     # Outlook reads the older X-PUBLISHED-TTL rather than REFRESH-INTERVAL.
     calendar.add("x-published-ttl", icalendar.vDuration(REFRESH_INTERVAL))

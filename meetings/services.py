@@ -3,11 +3,13 @@
 behave the same for all of them."""
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Field, Model
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -45,18 +47,87 @@ def check_revision(
     if current is None:
         raise ConcurrentEditError("This record was deleted by someone else.", code="deleted")
     if current.revision != expected:
-        last = (
-            current.history.order_by("-history_date", "-history_id")
-            .select_related("history_user")
-            .first()
-        )
-        who = last.history_user if last and last.history_user else "someone else"
-        when = timezone.localtime(last.history_date).strftime("%Y-%m-%d %H:%M UTC") if last else ""
         raise ConcurrentEditError(
-            f"{who} changed this record at {when} since you opened it. Reload the page to see "
-            "their changes, then make yours again.",
+            f"{_last_change(current)} since you opened it. Reload the page to see their "
+            "changes, then make yours again.",
             code="concurrent_edit",
         )
+
+
+def _last_change(current: Meeting | Delegation) -> str:
+    """Who last changed a row and when: "Ana changed this record at 2026-11-02 03:00 UTC"."""
+    last = (
+        current.history.order_by("-history_date", "-history_id")
+        .select_related("history_user")
+        .first()
+    )
+    who = last.history_user if last and last.history_user else "someone else"
+    when = timezone.localtime(last.history_date).strftime("%Y-%m-%d %H:%M UTC") if last else ""
+    return f"{who} changed this record at {when}"
+
+
+def _comparable(value: Any) -> Any:
+    """A field's value as two editors' versions compare: a related row by its key, text as
+    a browser sends it back (CR LF line breaks, no surrounding blanks) ignored."""
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").strip()
+    return value
+
+
+@dataclass(frozen=True)
+class Merge:
+    """An edit made over a newer revision: the values to save, and the fields it changed."""
+
+    values: dict[str, Any]
+    edited: frozenset[str]
+    current: Meeting | Delegation
+
+
+def revision_merge(
+    model: type[Meeting] | type[Delegation], pk: int, expected: int, submitted: dict[str, Any]
+) -> Merge | None:
+    """Lock the row; if its revision moved since the editor loaded it, keep what others saved
+    in the fields the editor left as loaded, and refuse only fields both changed.
+
+    None when nothing moved (the submitted values stand). What the editor loaded is the
+    row's history at that revision; without it the edit is refused as a whole.
+    """
+    current = model.objects.select_for_update().filter(pk=pk).first()
+    if current is None:
+        raise ConcurrentEditError("This record was deleted by someone else.", code="deleted")
+    if current.revision == expected:
+        return None
+    loaded = (
+        current.history.filter(revision=expected).order_by("-history_date", "-history_id").first()
+    )
+    if loaded is None:
+        check_revision(model, pk, expected)
+    values: dict[str, Any] = {}
+    edited: set[str] = set()
+    clashes: list[str] = []
+    for name, mine in submitted.items():
+        field = model._meta.get_field(name)
+        if not isinstance(field, Field):
+            raise TypeError(f"{name} is not a field of {model.__name__}'s own")
+        before, now = getattr(loaded, field.attname), getattr(current, field.attname)
+        mine, before, now = _comparable(mine), _comparable(before), _comparable(now)
+        if mine == before:
+            values[name] = getattr(current, name)  # untouched here: what is stored now
+        elif now in (before, mine):  # only the editor changed it, or both alike
+            values[name] = submitted[name]
+            edited.add(name)
+        else:
+            clashes.append(str(field.verbose_name))
+    if clashes:
+        raise ConcurrentEditError(
+            f"{_last_change(current)} since you opened it, changing the same "
+            f"{' and '.join(clashes)}. Reload the page to see their changes, then make yours "
+            "again.",
+            code="concurrent_edit",
+        )
+    return Merge(values, frozenset(edited), current)
 
 
 def meeting_slug(meeting: Meeting) -> str:
@@ -218,12 +289,48 @@ def delegation_send_reminder_now(
 def _delegation_write(
     delegation: Delegation, *, by: AbstractBaseUser | None, reason: str
 ) -> Delegation:
-    """Validate and save a delegation as it stands, one revision on, with who and why."""
+    """Validate and save a delegation as it stands, one revision on, with who and why.
+
+    A new participant or new contact addresses make the links sent so far stop working
+    (the link version rises); new addresses get a new link if an earlier one went out.
+    """
     delegation.full_clean()
+    stored = (
+        Delegation.objects.select_for_update()
+        .filter(pk=delegation.pk)
+        .values("participant_id", "contact_emails", "link_version")
+        .first()
+        if delegation.pk
+        else None
+    )
+    new_addresses = False
+    if stored is not None:
+        # The version is the database's: a stale instance never brings a revoked link back.
+        delegation.link_version = stored["link_version"]
+        before = Delegation(contact_emails=stored["contact_emails"]).address_set
+        new_addresses = before != delegation.address_set
+        if new_addresses or stored["participant_id"] != delegation.participant_id:
+            delegation.link_version += 1
     delegation.revision += 1
     _mark_history(delegation, by=by, reason=reason)
     delegation.save()
+    if new_addresses:
+        reminders.new_link_queue(delegation=delegation, by=by)
     return delegation
+
+
+@transaction.atomic
+def delegation_revoke_links(
+    *, delegation: Delegation, by: AbstractBaseUser | None, reason: str = ""
+) -> Delegation:
+    """Make every RSVP link sent to a delegation so far stop working; none is sent anew."""
+    current = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    current.link_version += 1
+    current.revision += 1
+    _mark_history(current, by=by, reason=reason or "RSVP links revoked")
+    # Only these: the row's other values, valid or not, are not this action's business.
+    current.save(update_fields=["link_version", "revision", "updated_at"])
+    return current
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import include, path, register_converter
 
-from .views import calendar, changes, feeds, pages, rsvp
+from .views import calendar, changes, feeds, pages, rsvp, search
 
 
 class CodeConverter:
@@ -30,6 +30,7 @@ urlpatterns = [
     path("countries/<code:code>/", pages.country_detail, name="country"),
     path("feeds/meetings.ics", feeds.meetings_feed, name="feed"),
     path("changes/", changes.changes, name="changes"),
+    path("search/", search.search, name="search"),
     path("feeds/changes.atom", changes.changes_feed, name="changes-feed"),
     path("rsvp/<str:token>/", rsvp.rsvp, name="rsvp"),
     path("api/v1/", include("meetings.api.urls")),

@@ -66,6 +66,32 @@ def validate_format_code(value: str) -> None:
         )
 
 
+# C0 controls, DEL and C1 controls (Unicode category Cc). Text on one line takes none of
+# them; multi-line text (descriptions, notes) keeps tab, line feed and carriage return.
+_CONTROLS_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _refuse_controls(value: object, pattern: re.Pattern[str], rule: str) -> None:
+    found = pattern.search(value) if isinstance(value, str) else None
+    if found:
+        raise ValidationError(
+            "Remove the control character U+%(code)04X: %(rule)s.",
+            code="control_character",
+            params={"code": ord(found.group()), "rule": rule},
+        )
+
+
+def validate_one_line(value: str) -> None:
+    """Plain text on one line: no control characters, line breaks and tabs included."""
+    _refuse_controls(value, _CONTROLS_ONE_LINE, "this field takes one line of text")
+
+
+def validate_multiline(value: str) -> None:
+    """Plain text on several lines: no control characters but tab and line breaks."""
+    _refuse_controls(value, _CONTROLS_MULTILINE, "only line breaks and tabs are allowed")
+
+
 def split_addresses(value: str) -> list[str]:
     """Contact addresses as stored: one per line (commas and semicolons accepted)."""
     return [part.strip() for part in re.split(r"[\s,;]+", value or "") if part.strip()]

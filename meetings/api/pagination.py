@@ -9,6 +9,8 @@ from rest_framework.request import Request
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+MAX_DIGITS = 30
+MAX_NUMBER = 10**MAX_DIGITS - 1
 
 
 def _positive(request: Request, name: str) -> int | None:
@@ -17,7 +19,7 @@ def _positive(request: Request, name: str) -> int | None:
         return None
     text = raw.strip()
     # Any run of digits is accepted (a huge page size is capped, a huge page is past the end).
-    if not re.fullmatch(r"[0-9]{1,30}", text) or int(text) < 1:
+    if not re.fullmatch(rf"[0-9]{{1,{MAX_DIGITS}}}", text) or int(text) < 1:
         raise ValidationError({name: ["Give a whole number from 1."]})
     return int(text)
 
@@ -47,7 +49,7 @@ class Pagination(PageNumberPagination):
                 "required": False,
                 "in": "query",
                 "description": "Page number, from 1. A page past the last one is a 404.",
-                "schema": {"type": "integer", "minimum": 1},
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_NUMBER},
             },
             {
                 "name": self.page_size_query_param,
@@ -57,6 +59,6 @@ class Pagination(PageNumberPagination):
                     f"Results per page (default {DEFAULT_PAGE_SIZE}); "
                     f"values above {MAX_PAGE_SIZE} are capped to {MAX_PAGE_SIZE}."
                 ),
-                "schema": {"type": "integer", "minimum": 1},
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_NUMBER},
             },
         ]

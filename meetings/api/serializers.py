@@ -7,10 +7,12 @@ and meeting slugs, venue ids.
 
 import datetime as dt
 import re
+import zoneinfo
 from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -18,13 +20,22 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from meetings import selectors
+from meetings.api.problems import Conflict
 from meetings.enums import AttendanceStatus, DelegationLevel, MeetingMode, MeetingStatus
 from meetings.models import Delegation, Event, Format, Meeting, Membership, Participant, Venue
 from meetings.periods import local_period
-from meetings.validators import FIRST_YEAR, LAST_YEAR, validate_aware, validate_timezone
+from meetings.validators import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    validate_aware,
+    validate_multiline,
+    validate_one_line,
+    validate_timezone,
+)
 
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 CODE_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{1,19}$"
+PARTICIPANT_PATTERN = r"^[A-Za-z]{2}$"
 MAX_TEXT = 20_000
 
 
@@ -59,6 +70,18 @@ class VenueTimeField(serializers.Field):
         return value.isoformat()
 
 
+# The calendar's years (FIRST_YEAR to LAST_YEAR) as the start of an ISO date or time.
+YEAR_PATTERN = r"^(19(6[7-9]|[7-9][0-9])|2[01][0-9]{2}|2200)-"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "date-time",
+        "pattern": YEAR_PATTERN,
+        "example": "2022-08-03T09:00:00+07:00",
+    }
+)
 class AwareDateTimeField(serializers.DateTimeField):
     """ISO 8601 with a UTC offset. A naive time is refused rather than guessed at."""
 
@@ -68,6 +91,9 @@ class AwareDateTimeField(serializers.DateTimeField):
         return super().enforce_timezone(value)
 
 
+@extend_schema_field(
+    {"type": "string", "format": "date", "pattern": YEAR_PATTERN, "example": "2022-08-03"}
+)
 class CalendarDateField(serializers.DateField):
     """An ISO date inside the years the calendar holds."""
 
@@ -94,12 +120,56 @@ class StrictCharField(StrictJSONMixin, serializers.CharField):
     json_type = str
 
 
+ONE_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
+MULTILINE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+
+
+@extend_schema_field({"type": "string", "pattern": ONE_LINE_PATTERN})
+class OneLineField(StrictCharField):
+    """Text on one line: no control characters (meetings.validators.validate_one_line)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(validate_one_line)
+
+
+@extend_schema_field({"type": "string", "pattern": MULTILINE_PATTERN})
+class MultilineField(StrictCharField):
+    """Text on several lines: no control characters but tab and line breaks."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(validate_multiline)
+
+
 class StrictIntegerField(StrictJSONMixin, serializers.IntegerField):
     json_type = int
 
 
 class StrictBooleanField(StrictJSONMixin, serializers.BooleanField):
     json_type = bool
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        # The set tzdata knows: fixed for a deployment, so listed.
+        "enum": sorted(zoneinfo.available_timezones()),
+        "example": "Asia/Phnom_Penh",
+        "description": "IANA time zone name (Asia/Phnom_Penh); left out, the venue's.",
+    }
+)
+class TimezoneField(StrictCharField):
+    """An IANA time zone name, exactly as tzdata spells it."""
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        # After the null character and length checks, and only when they pass.
+        value = super().run_validation(data)
+        try:
+            validate_timezone(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        return value
 
 
 class NaturalKeyField(serializers.Field):
@@ -152,16 +222,29 @@ class CodeKeyField(NaturalKeyField):
 
 
 @extend_schema_field(
-    {"type": "string", "pattern": CODE_PATTERN, "example": "KH", "description": "Any case."}
+    {
+        "type": "string",
+        "pattern": PARTICIPANT_PATTERN,
+        "format": "participant-code",
+        "example": "KH",
+        "description": "Participant code, in any case.",
+    }
 )
 class ParticipantCodeField(CodeKeyField):
     model = Participant
+    pattern = PARTICIPANT_PATTERN
     noun = "participant code"
     example = "KH"
 
 
 @extend_schema_field(
-    {"type": "string", "pattern": CODE_PATTERN, "example": "AMM", "description": "Any case."}
+    {
+        "type": "string",
+        "pattern": CODE_PATTERN,
+        "format": "format-code",
+        "example": "AMM",
+        "description": "Format code, in any case.",
+    }
 )
 class FormatCodeField(CodeKeyField):
     model = Format
@@ -169,12 +252,38 @@ class FormatCodeField(CodeKeyField):
     example = "AMM"
 
 
-@extend_schema_field({"type": "string", "pattern": SLUG_PATTERN, "example": "2022-amm-55"})
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": SLUG_PATTERN,
+        "format": "meeting-slug",
+        "example": "2022-amm-55",
+        "description": "The meeting's slug.",
+    }
+)
 class SlugKeyField(NaturalKeyField):
     key = "slug"
     pattern = SLUG_PATTERN
     noun = "slug"
     example = "2022-amm-55"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": SLUG_PATTERN,
+        "format": "event-slug",
+        "example": "2022-55th-amm-and-related-meetings",
+        "description": "The umbrella event's slug (see /api/v1/events/), or null.",
+    }
+)
+class EventSlugField(SlugKeyField):
+    noun = "event slug"
+    example = "2022-55th-amm-and-related-meetings"
+    default_error_messages = {
+        "invalid": "Give an {noun} as a string, e.g. “{example}”.",
+        "does_not_exist": "There is no {noun} “{value}”.",
+    }
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "example": 1})
@@ -551,27 +660,19 @@ class MeetingInputSerializer(PeriodInputMixin):
         min_value=1, max_value=32767, allow_null=True, required=False, help_text="55 for the 55th."
     )
     counterpart = ParticipantCodeField(allow_null=True, required=False)
-    title = StrictCharField(
+    title = OneLineField(
         max_length=200, allow_blank=True, required=False, help_text="Empty: from the format."
     )
-    event = SlugKeyField(queryset=Event.objects.all(), allow_null=True, required=False)
+    event = EventSlugField(queryset=Event.objects.all(), allow_null=True, required=False)
     venue = VenueIdField(allow_null=True, required=False)
     host = ParticipantCodeField(allow_null=True, required=False)
-    timezone = StrictCharField(
-        max_length=64,
-        required=False,
-        help_text="IANA name (Asia/Phnom_Penh); left out, the venue's.",
-    )
+    timezone = TimezoneField(max_length=64, required=False)
     status = serializers.ChoiceField(choices=MeetingStatus.choices, required=False)
-    status_note = StrictCharField(max_length=300, allow_blank=True, required=False)
+    status_note = OneLineField(max_length=300, allow_blank=True, required=False)
     mode = serializers.ChoiceField(choices=MeetingMode.choices, required=False)
     published = StrictBooleanField(required=False)
-    description = StrictCharField(max_length=MAX_TEXT, allow_blank=True, required=False)
+    description = MultilineField(max_length=MAX_TEXT, allow_blank=True, required=False)
     confirmation_deadline = AwareDateTimeField(allow_null=True, required=False)
-
-    def validate_timezone(self, value: str) -> str:
-        validate_timezone(value)
-        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         meeting: Meeting | None = self.instance
@@ -595,13 +696,11 @@ def _check_number_free(fmt: Format | None, number: int | None, meeting: Meeting 
         others = others.exclude(pk=meeting.pk)
     clash = others.values_list("slug", flat=True).first()
     if clash:
-        raise serializers.ValidationError(
-            {"number": [f"{fmt.code} number {number} already exists: {clash}."]}
-        )
+        raise Conflict({"number": [f"{fmt.code} number {number} already exists: {clash}."]})
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = StrictCharField(
+    reason = OneLineField(
         max_length=300,
         allow_blank=True,
         required=False,
@@ -626,8 +725,8 @@ class RescheduleSerializer(PeriodInputMixin, ReasonSerializer):
 class DelegationUpdateSerializer(serializers.Serializer):
     """The fields of a delegation staff may change."""
 
-    head_name = StrictCharField(max_length=200, allow_blank=True, required=False)
-    head_title = StrictCharField(max_length=300, allow_blank=True, required=False)
+    head_name = OneLineField(max_length=200, allow_blank=True, required=False)
+    head_title = OneLineField(max_length=300, allow_blank=True, required=False)
     level = serializers.ChoiceField(
         choices=DelegationLevel.choices, allow_blank=True, required=False
     )
@@ -639,7 +738,7 @@ class DelegationUpdateSerializer(serializers.Serializer):
         help_text="Where invitations and reminders go.",
     )
     reminders_paused = StrictBooleanField(required=False)
-    notes = StrictCharField(max_length=MAX_TEXT, allow_blank=True, required=False)
+    notes = MultilineField(max_length=MAX_TEXT, allow_blank=True, required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "contact_emails" in attrs:
@@ -662,7 +761,7 @@ class DelegationCreateSerializer(DelegationUpdateSerializer):
         attrs = super().validate(attrs)
         meeting, participant = attrs["meeting"], attrs["participant"]
         if Delegation.objects.filter(meeting=meeting, participant=participant).exists():
-            raise serializers.ValidationError(
+            raise Conflict(
                 {"participant": [f"{participant.code} already has a delegation to {meeting.slug}."]}
             )
         return attrs
@@ -677,8 +776,8 @@ class AnswerSerializer(serializers.Serializer):
             (AttendanceStatus.DECLINED, AttendanceStatus.DECLINED.label),
         ]
     )
-    head_name = StrictCharField(max_length=200, allow_blank=True, required=False)
-    head_title = StrictCharField(max_length=300, allow_blank=True, required=False)
+    head_name = OneLineField(max_length=200, allow_blank=True, required=False)
+    head_title = OneLineField(max_length=300, allow_blank=True, required=False)
     level = serializers.ChoiceField(
         choices=DelegationLevel.choices, allow_blank=True, required=False
     )

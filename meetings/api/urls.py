@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from . import views
 
 router = DefaultRouter()
+router.APIRootView = views.RootView
 router.register("meetings", views.MeetingViewSet, basename="api-meeting")
 router.register("events", views.EventViewSet, basename="api-event")
 router.register("formats", views.FormatViewSet, basename="api-format")

@@ -1,5 +1,6 @@
 """REST API v1. Views parse the request, read through selectors and write through services."""
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
@@ -22,11 +23,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotAuthenticated
+from rest_framework.exceptions import APIException, MethodNotAllowed, NotAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.routers import APIRootView
 from rest_framework.serializers import Serializer, ValidationError, as_serializer_error
+from rest_framework.views import APIView
 
 from meetings import caching, services
 from meetings.api import schema as api_schema
@@ -35,6 +38,8 @@ from meetings.api.filters import DelegationFilter, StrictOrderingFilter
 from meetings.api.pagination import Pagination
 from meetings.api.parsers import StrictJSONParser
 from meetings.api.permissions import ActionPermission
+from meetings.api.problems import Conflict, problem_response
+from meetings.api.schema import ENTITY_TAGS_PATTERN
 from meetings.api.serializers import (
     CODE_PATTERN,
     SLUG_PATTERN,
@@ -59,6 +64,9 @@ from meetings.models import Delegation, Meeting
 from meetings.selectors import LIST_ORDER, LIST_ORDER_REVERSED
 
 API_REASON = "through the API"
+BAD_IF_MATCH = (
+    'Give * or the ETag of a GET of this object, e.g. "9f86d081884c7d659a2feaa0c55ad015".'
+)
 ApiModel = TypeVar("ApiModel", bound=models.Model)
 
 
@@ -92,9 +100,23 @@ def service_errors() -> Iterator[None]:
     except DjangoValidationError as exc:
         raise ValidationError(as_serializer_error(exc)) from exc
     except IntegrityError as exc:
-        raise ValidationError(
-            {"non_field_errors": ["This conflicts with a change saved at the same time; retry."]}
-        ) from exc
+        raise Conflict("This conflicts with a change saved at the same time; retry.") from exc
+
+
+def refuse_unsupported_method(view: APIView, request: Request) -> None:
+    """405 (with Allow) for a method the address does not offer, before authentication,
+    permissions or throttling: no credentials make DELETE exist."""
+    method = request.method.lower() if request.method else ""
+    if method not in view.http_method_names or not hasattr(view, method):
+        raise MethodNotAllowed(method.upper())
+
+
+class RootView(APIRootView):
+    """/api/v1/: the list of resources (GET only)."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        refuse_unsupported_method(self, request)
+        super().initial(request, *args, **kwargs)
 
 
 class ApiViewSet(viewsets.GenericViewSet[ApiModel]):
@@ -137,6 +159,7 @@ class ApiViewSet(viewsets.GenericViewSet[ApiModel]):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         """After authentication and throttling, a shared read comes from memory if kept."""
+        refuse_unsupported_method(self, request)
         super().initial(request, *args, **kwargs)
         if not self.shared_read(request):
             return
@@ -187,17 +210,30 @@ class ApiViewSet(viewsets.GenericViewSet[ApiModel]):
         """What a GET of the object's detail URL shows this user."""
         return self.detail_serializer_class(obj, context=self.get_serializer_context()).data
 
+    def object_etag(self, representation: dict[str, Any]) -> str:
+        """The ETag a GET of the object's detail URL returns for this representation."""
+        return caching.content_etag(JSONRenderer().render(representation))
+
+    def written(self, obj: models.Model, status_code: int = 200, **kwargs: Any) -> Response:
+        """A write's answer: the object as a GET shows it, with the ETag that GET returns."""
+        data = self.representation(obj)
+        response = Response(data, status=status_code, **kwargs)
+        response["ETag"] = self.object_etag(data)
+        return response
+
     @contextmanager
     def writing(self) -> Iterator[ApiModel]:
         """The object to change, in a transaction; with If-Match, locked and compared first."""
         with transaction.atomic():
             obj = self.get_object()
             header = self.request.headers.get("If-Match")
+            if header is not None and not re.fullmatch(ENTITY_TAGS_PATTERN, header):
+                raise ValidationError({"If-Match": [BAD_IF_MATCH]})
             if header is not None:
                 model = type(obj)
                 list(model._default_manager.select_for_update().filter(pk=obj.pk).values_list("pk"))
                 obj = self.get_object()
-                current = caching.content_etag(JSONRenderer().render(self.representation(obj)))
+                current = self.object_etag(self.representation(obj))
                 wanted = parse_etags(header)
                 if "*" not in wanted and current not in wanted:
                     raise PreconditionFailed()
@@ -407,6 +443,8 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         "reschedule": ["meetings.change_meeting"],
         "invite": ["meetings.change_meeting", "meetings.add_delegation"],
     }
+    # Actions that answer with a list of other objects, not this one (so with no ETag).
+    collection_actions = ("invite",)
 
     def get_queryset(self) -> models.QuerySet:
         return api_selectors.visible_meetings(self.request.user)
@@ -416,7 +454,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
 
     def respond(self, meeting: Meeting, status_code: int = 200, **kwargs: Any) -> Response:
         fresh = api_selectors.meetings_with_related().get(pk=meeting.pk)
-        return Response(self.representation(fresh), status=status_code, **kwargs)
+        return self.written(fresh, status_code, **kwargs)
 
     def create(self, request: Request) -> Response:
         data = self.valid_data(MeetingInputSerializer)
@@ -520,7 +558,7 @@ class DelegationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
 
     def respond(self, delegation: Delegation, status_code: int = 200, **kwargs: Any) -> Response:
         fresh = api_selectors.delegations_with_related().get(pk=delegation.pk)
-        return Response(self.representation(fresh), status=status_code, **kwargs)
+        return self.written(fresh, status_code, **kwargs)
 
     def create(self, request: Request) -> Response:
         meetings = api_selectors.visible_meetings(request.user)
@@ -552,5 +590,5 @@ class DelegationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
 
 @csrf_exempt
 def not_found(request: HttpRequest, path: str) -> JsonResponse:
-    """Any other address under the API: a JSON 404, as API clients expect."""
-    return JsonResponse({"detail": "Not found."}, status=404)
+    """Any other address under the API: a problem document, as API clients expect."""
+    return problem_response(404, "Not found.")

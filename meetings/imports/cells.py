@@ -8,11 +8,15 @@ the column.
 import calendar
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, cast
+
+from django.core.exceptions import ValidationError
+from django.db import models
 
 from meetings.enums import MeetingMode, MeetingStatus
 from meetings.formatting import MONTHS
 from meetings.models import Meeting
+from meetings.numbers import whole_number
 
 # Spreadsheet programs run a cell starting with one of these as a formula; the
 # exporter quotes such text with a leading apostrophe, which the importer removes.
@@ -64,9 +68,10 @@ def number(value: Any) -> int | None:
     cell = text(value)
     if not cell:
         return None
-    if not cell.isdigit():
+    value = whole_number(cell, high=10**9)
+    if value is None:
         raise CellError(f"“{cell}” is not a whole number.")
-    return _ordinal(int(cell))
+    return _ordinal(value)
 
 
 def _ordinal(value: int) -> int:
@@ -175,3 +180,17 @@ def field_length(name: str) -> int:
     if not isinstance(length, int):
         raise TypeError(f"Meeting.{name} has no max_length.")
     return length
+
+
+def field_text(name: str, text: str) -> str:
+    """`text` if Meeting's field `name` accepts it (its own validators: length, control
+    characters), else CellError with the field's message."""
+    field = cast(models.Field, Meeting._meta.get_field(name))
+    limit = getattr(field, "max_length", None)
+    if limit is not None and len(text) > limit:
+        raise CellError(f"longer than {limit} characters.")
+    try:
+        field.run_validators(text)
+    except ValidationError as exc:
+        raise CellError(" ".join(exc.messages)) from exc
+    return text

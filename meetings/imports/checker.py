@@ -103,9 +103,13 @@ def _changes(meeting: Meeting, values: dict[str, Any], zone: str) -> list[tuple[
 
 
 def same(old: Any, new: Any) -> bool:
-    """Equal, ignoring blanks around text (spreadsheets add and drop them: no history row)."""
+    """Equal, ignoring blanks around text (spreadsheets add and drop them: no history row)
+    and, in text on one line, runs of spaces (feeds and calendar apps collapse them, so a
+    title exported and imported back would otherwise raise the meeting's SEQUENCE)."""
     if isinstance(old, str) and isinstance(new, str):
-        return old.strip() == new.strip()
+        if "\n" in old or "\n" in new:
+            return old.strip() == new.strip()
+        return old.split() == new.split()
     return bool(old == new)
 
 

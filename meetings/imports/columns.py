@@ -89,10 +89,7 @@ def text_of(name: str) -> Parser:
     """A parser of plain text no longer than the field `name` of Meeting stores."""
 
     def parse(value: Any, row: Row) -> str:
-        text, limit = cells.text(value), cells.field_length(name)
-        if len(text) > limit:
-            raise CellError(f"longer than {limit} characters.")
-        return text
+        return cells.field_text(name, cells.text(value))
 
     return parse
 
@@ -143,7 +140,7 @@ def parse_published(value: Any, row: Row) -> bool:
 
 def parse_description(value: Any, row: Row) -> str:
     """Rich text, cleaned as every save cleans it, so an unchanged row compares equal."""
-    return sanitize_rich_text(cells.text(value))
+    return cells.field_text("description", sanitize_rich_text(cells.text(value)))
 
 
 # The parser of each column a row reads into a field (or, for the slug, into its key),

@@ -31,6 +31,13 @@ from meetings.validators import validate_timezone
 OWN_UID = re.compile(r"^meeting-(\d+)@(.+)$")
 ORDINAL = re.compile(r"^\s*(\d+)(?:st|nd|rd|th)\b", re.IGNORECASE)
 ICS_CONFIRMED = (MeetingStatus.SCHEDULED, MeetingStatus.HELD)
+# A repeating event (or one occurrence of a series) is several meetings under one UID,
+# each with its own ordinal in this calendar: refused rather than read as its first one.
+REPETITION = ("RRULE", "RDATE", "EXDATE", "RECURRENCE-ID")
+REPEATS = (
+    "the event repeats: a meeting takes place once. Export each occurrence as an event of "
+    "its own (its ordinal opening the SUMMARY), or enter the meetings in a spreadsheet."
+)
 # The SUMMARY prefix the feed adds for a STATUS, and the status it stands for.
 SUMMARY_PREFIXES = {
     "CANCELLED": ("Cancelled: ", MeetingStatus.CANCELLED),
@@ -122,6 +129,10 @@ def check_event(
     default_zone: str,
 ) -> RowPlan | None:
     """The plan of one VEVENT, or None with the reason it is bad recorded."""
+    repeats = _repetition(event)
+    if repeats:
+        checker.fail(line, REPEATS, repeats)
+        return None
     found = _named_meeting(checker, line, event, key)
     if found is None:
         return None
@@ -134,6 +145,11 @@ def check_event(
         checker.fail(line, str(exc), exc.column)
         return None
     return checker.plan(line, meeting, meeting.slug if meeting else label, values)
+
+
+def _repetition(event: icalendar.Event) -> str:
+    """The first property making the event part of a series, if any."""
+    return next((name for name in REPETITION if name in event), "")
 
 
 def _named_meeting(
@@ -181,7 +197,10 @@ def _event_values(
     if "\x00" in title:
         raise CellError(cells.NUL_MESSAGE, "SUMMARY")
     if title:
-        values["title"] = title[: cells.field_length("title")]
+        try:
+            values["title"] = cells.field_text("title", title[: cells.field_length("title")])
+        except CellError as exc:
+            raise CellError(str(exc), "SUMMARY") from exc
     status = ics_status(raw, prefixed, meeting)
     if status is None:
         raise CellError(f"unknown STATUS “{raw}”.", "STATUS")
@@ -248,13 +267,15 @@ def _bounds(event: icalendar.Event) -> tuple[Moment, Moment]:
 
 
 def _zone(start_prop: Any, start: Moment, meeting: Meeting | None, default_zone: str) -> str:
-    """DTSTART's TZID; for a UTC time the meeting's zone (else UTC); else the meeting's
-    zone or the calendar's X-WR-TIMEZONE. Raises CellError unless an IANA name results."""
+    """DTSTART's TZID; for a UTC time the meeting's zone, else the calendar's
+    X-WR-TIMEZONE (Google writes every time in UTC and names the calendar's zone there),
+    else UTC; for a floating time the meeting's zone or the X-WR-TIMEZONE. Raises
+    CellError unless an IANA name results."""
     tzid = str(start_prop.params.get("TZID", "")).strip()
     if tzid:
         zone = tzid
     elif _utc(start):
-        zone = meeting.timezone if meeting else "UTC"
+        zone = (meeting.timezone if meeting else "") or default_zone or "UTC"
     else:
         zone = (meeting.timezone if meeting else "") or default_zone
     if not zone:

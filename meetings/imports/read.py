@@ -12,6 +12,7 @@ import openpyxl
 from meetings.imports.archive import DAMAGED, check_workbook
 from meetings.imports.columns import COLUMNS, REQUIRED_COLUMNS
 from meetings.imports.results import ImportFileError, Record, RowError
+from meetings.imports.sheets import use_lazy_sizing
 
 MAX_ROWS = 20_000
 MAX_BYTES = 20 * 1024 * 1024
@@ -20,6 +21,7 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_COLUMNS = 64
 TOO_MANY_ROWS = f"More than {MAX_ROWS:,} rows (blank rows count too); split the file."
 KINDS = ("csv", "xlsx", "ics")
+use_lazy_sizing()
 HEADER_SPACES = re.compile(r"[\s-]+")
 
 # A spreadsheet: its header (column names, "" for an unnamed column), its records, and

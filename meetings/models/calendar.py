@@ -14,6 +14,8 @@ from meetings.validators import (
     FORMAT_CODE_SHAPE,
     TIMEZONE_SHAPE,
     validate_format_code,
+    validate_multiline,
+    validate_one_line,
     validate_participant_code,
     validate_timezone,
 )
@@ -32,12 +34,18 @@ class Format(models.Model):
         "code", max_length=20, unique=True, validators=[validate_format_code], help_text="e.g. AMM"
     )
     name = models.CharField(
-        "name", max_length=200, help_text="e.g. ASEAN Foreign Ministers' Meeting"
+        "name",
+        max_length=200,
+        validators=[validate_one_line],
+        help_text="e.g. ASEAN Foreign Ministers' Meeting",
     )
     short_name = models.CharField(
-        "short name", max_length=40, help_text="Used after ordinals: “55th AMM”, “12th EAS FMM”."
+        "short name",
+        max_length=40,
+        validators=[validate_one_line],
+        help_text="Used after ordinals: “55th AMM”, “12th EAS FMM”.",
     )
-    description = RichTextField("description", blank=True)
+    description = RichTextField("description", blank=True, validators=[validate_multiline])
     invites_members = models.BooleanField(
         "invites ASEAN members", default=True, help_text="Member states on the meeting's date."
     )
@@ -76,13 +84,17 @@ class Format(models.Model):
 class Venue(models.Model):
     """A place meetings are held, with its IANA time zone."""
 
-    name = models.CharField("name", max_length=200)
-    name_local = models.CharField("name in local script", max_length=200, blank=True)
-    city = models.CharField("city", max_length=120)
+    name = models.CharField("name", max_length=200, validators=[validate_one_line])
+    name_local = models.CharField(
+        "name in local script", max_length=200, blank=True, validators=[validate_one_line]
+    )
+    city = models.CharField("city", max_length=120, validators=[validate_one_line])
     country_code = models.CharField(
         "country", max_length=2, validators=[validate_participant_code], help_text="ISO alpha-2"
     )
-    address = models.CharField("address", max_length=300, blank=True)
+    address = models.CharField(
+        "address", max_length=300, blank=True, validators=[validate_one_line]
+    )
     timezone = models.CharField(
         "time zone",
         max_length=64,
@@ -121,14 +133,14 @@ class Venue(models.Model):
 class Event(models.Model):
     """An umbrella of related meetings held back to back (“55th AMM and Related Meetings”)."""
 
-    title = models.CharField("title", max_length=200)
+    title = models.CharField("title", max_length=200, validators=[validate_one_line])
     slug = models.SlugField("slug", max_length=120, unique=True, allow_unicode=False)
     host = models.ForeignKey(
         Participant, on_delete=models.PROTECT, related_name="hosted_events", null=True, blank=True
     )
     start_date = models.DateField("first day")
     end_date = models.DateField("last day")
-    description = RichTextField("description", blank=True)
+    description = RichTextField("description", blank=True, validators=[validate_multiline])
     published = models.BooleanField("published", default=True)
     history = HistoricalRecords()
 
@@ -173,7 +185,11 @@ class Meeting(models.Model):
         help_text="The dialogue partner of an “ASEAN-X” meeting (PMC+1), if any.",
     )
     title = models.CharField(
-        "title", max_length=200, blank=True, help_text="Left empty, it is derived from the format."
+        "title",
+        max_length=200,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="Left empty, it is derived from the format.",
     )
     slug = models.SlugField(
         "slug",
@@ -208,7 +224,11 @@ class Meeting(models.Model):
         "status", max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED
     )
     status_note = models.CharField(
-        "status note", max_length=300, blank=True, help_text="Public reason for a change of status."
+        "status note",
+        max_length=300,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="Public reason for a change of status.",
     )
     mode = models.CharField(
         "mode", max_length=20, choices=MeetingMode.choices, default=MeetingMode.IN_PERSON
@@ -216,7 +236,7 @@ class Meeting(models.Model):
     published = models.BooleanField(
         "published", default=False, help_text="Unpublished meetings never reach the public."
     )
-    description = RichTextField("description", blank=True)
+    description = RichTextField("description", blank=True, validators=[validate_multiline])
     confirmation_deadline = models.DateTimeField(
         "confirmation deadline",
         null=True,

@@ -5,7 +5,12 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from meetings.enums import AnswerChannel, AttendanceStatus, DelegationLevel
-from meetings.validators import split_addresses, validate_contact_addresses
+from meetings.validators import (
+    split_addresses,
+    validate_contact_addresses,
+    validate_multiline,
+    validate_one_line,
+)
 
 from .calendar import Meeting
 from .participants import Participant
@@ -18,9 +23,15 @@ class Delegation(models.Model):
     participant = models.ForeignKey(
         Participant, on_delete=models.PROTECT, related_name="delegations"
     )
-    head_name = models.CharField("head of delegation", max_length=200, blank=True)
+    head_name = models.CharField(
+        "head of delegation", max_length=200, blank=True, validators=[validate_one_line]
+    )
     head_title = models.CharField(
-        "head's title", max_length=300, blank=True, help_text="e.g. Minister of Foreign Affairs"
+        "head's title",
+        max_length=300,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="e.g. Minister of Foreign Affairs",
     )
     level = models.CharField("level", max_length=20, choices=DelegationLevel.choices, blank=True)
     attendance = models.CharField(
@@ -41,7 +52,18 @@ class Delegation(models.Model):
         help_text="E-mail addresses for the invitation and reminders, one per line. Staff only.",
     )
     reminders_paused = models.BooleanField("reminders paused", default=False)
-    notes = models.TextField("staff notes", blank=True, help_text="Never shown to the public.")
+    notes = models.TextField(
+        "staff notes",
+        blank=True,
+        validators=[validate_multiline],
+        help_text="Never shown to the public.",
+    )
+    link_version = models.PositiveIntegerField(
+        "RSVP link version",
+        default=0,
+        help_text="Rises when staff revoke the delegation's RSVP links, or change its "
+        "participant or contact addresses: links sent before stop working.",
+    )
     revision = models.PositiveIntegerField("revision", default=0)
     created_at = models.DateTimeField("created", auto_now_add=True)
     updated_at = models.DateTimeField("updated", auto_now=True)
@@ -65,3 +87,8 @@ class Delegation(models.Model):
     @property
     def addresses(self) -> list[str]:
         return split_addresses(self.contact_emails)
+
+    @property
+    def address_set(self) -> frozenset[str]:
+        """The contact addresses as mail reaches them: order, case and repeats aside."""
+        return frozenset(address.lower() for address in self.addresses)

@@ -8,7 +8,11 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from meetings.enums import ParticipantKind, Role
-from meetings.validators import PARTICIPANT_CODE_SHAPE, validate_participant_code
+from meetings.validators import (
+    PARTICIPANT_CODE_SHAPE,
+    validate_one_line,
+    validate_participant_code,
+)
 
 
 def active_on(date: dt.date, prefix: str = "") -> Q:
@@ -28,10 +32,18 @@ class Participant(models.Model):
         validators=[validate_participant_code],
         help_text="ISO 3166-1 alpha-2 code (KH, RU, ...); EU for the European Union.",
     )
-    name = models.CharField("name", max_length=120, help_text="Common English name.")
-    official_name = models.CharField("official name", max_length=200, blank=True)
+    name = models.CharField(
+        "name", max_length=120, validators=[validate_one_line], help_text="Common English name."
+    )
+    official_name = models.CharField(
+        "official name", max_length=200, blank=True, validators=[validate_one_line]
+    )
     name_local = models.CharField(
-        "name in local script", max_length=200, blank=True, help_text="e.g. កម្ពុជា"
+        "name in local script",
+        max_length=200,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="e.g. កម្ពុជា",
     )
     kind = models.CharField(
         "kind", max_length=20, choices=ParticipantKind.choices, default=ParticipantKind.STATE
@@ -69,7 +81,7 @@ class Membership(models.Model):
         blank=True,
         help_text="First day no longer in this role; empty if current.",
     )
-    notes = models.CharField("notes", max_length=300, blank=True)
+    notes = models.CharField("notes", max_length=300, blank=True, validators=[validate_one_line])
     history = HistoricalRecords()
 
     class Meta:
@@ -98,7 +110,7 @@ class Chairmanship(models.Model):
     participant = models.ForeignKey(
         Participant, on_delete=models.PROTECT, related_name="chairmanships", verbose_name="chair"
     )
-    notes = models.CharField("notes", max_length=300, blank=True)
+    notes = models.CharField("notes", max_length=300, blank=True, validators=[validate_one_line])
     history = HistoricalRecords()
 
     class Meta:
@@ -124,7 +136,7 @@ class CoordinatorTerm(models.Model):
     )
     start = models.DateField("from", null=True, blank=True)
     end = models.DateField("until", null=True, blank=True, help_text="First day after the term.")
-    notes = models.CharField("notes", max_length=300, blank=True)
+    notes = models.CharField("notes", max_length=300, blank=True, validators=[validate_one_line])
     history = HistoricalRecords()
 
     class Meta:

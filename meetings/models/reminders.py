@@ -14,6 +14,8 @@ from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
+from meetings.numbers import whole_number
+
 from .calendar import Format
 from .delegations import Delegation
 
@@ -25,6 +27,7 @@ class ReminderKind(models.TextChoices):
     INVITATION = "invitation", "Invitation"
     SCHEDULED = "scheduled", "Scheduled reminder"
     MANUAL = "manual", "Reminder sent by staff"
+    NEW_LINK = "new_link", "New link after a correction"
 
 
 class ReminderStatus(models.TextChoices):
@@ -38,14 +41,15 @@ class ReminderStatus(models.TextChoices):
 def parse_days_before(value: str) -> tuple[int, ...]:
     """Days before the deadline as staff type them ("21, 14, 7"), latest step last."""
     parts = [part for part in re.split(r"[\s,;]+", value or "") if part]
-    bad = [part for part in parts if not part.isdigit() or int(part) > MAX_DAYS_BEFORE]
+    days = {part: whole_number(part, high=MAX_DAYS_BEFORE) for part in parts}
+    bad = [part for part, day in days.items() if day is None]
     if bad:
         raise ValidationError(
             "Not whole numbers of days between 0 and %(max)s: %(bad)s.",
             code="invalid_days_before",
             params={"bad": ", ".join(bad), "max": MAX_DAYS_BEFORE},
         )
-    return tuple(sorted({int(part) for part in parts}, reverse=True))
+    return tuple(sorted({day for day in days.values() if day is not None}, reverse=True))
 
 
 def validate_days_before(value: str) -> None:
@@ -106,7 +110,8 @@ class Reminder(models.Model):
     step = models.CharField(
         "step",
         max_length=40,
-        help_text="invitation, 7d (7 days before the deadline) or manual-<minute>.",
+        help_text="invitation, 7d (7 days before the deadline), manual-<minute> or "
+        "link-<link version>.",
     )
     days_before = models.PositiveSmallIntegerField("days before the deadline", null=True)
     status = models.CharField(

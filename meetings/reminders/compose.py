@@ -22,6 +22,8 @@ from meetings.tokens import rsvp_token
 from .plan import confirmation_deadline
 
 SUBJECT_LIMIT = 180
+# What a mail's subject opens with, by kind; other kinds are reminders.
+_SUBJECTS = {ReminderKind.INVITATION: "Invitation", ReminderKind.NEW_LINK: "New link"}
 
 
 def _place(meeting: Meeting) -> str:
@@ -89,6 +91,7 @@ def reminder_context(reminder: Reminder) -> dict[str, Any]:
     host = meeting.host  # None without a query when there is no host
     return {
         "is_invitation": reminder.kind == ReminderKind.INVITATION,
+        "is_new_link": reminder.kind == ReminderKind.NEW_LINK,
         "participant": delegation.participant.name,
         "title": ical.clean_text(meeting.title),
         # “55th ASEAN Foreign Ministers' Meeting” needs no “(ASEAN Foreign Ministers' Meeting)”.
@@ -109,7 +112,7 @@ def reminder_email(reminder: Reminder) -> EmailMultiAlternatives:
     """The mail of one outbox row: text and HTML, the meeting's .ics attached."""
     context = reminder_context(reminder)
     meeting = reminder.delegation.meeting
-    what = "Invitation" if context["is_invitation"] else "Reminder"
+    what = _SUBJECTS.get(ReminderKind(reminder.kind), "Reminder")
     message = EmailMultiAlternatives(
         subject=subject_line(f"{what}: please confirm your attendance at {context['title']}"),
         body=render_to_string("meetings/mail/reminder.txt", context),

@@ -92,6 +92,11 @@ def meeting_closed_reason(meeting: Meeting, *, now: dt.datetime) -> str:
     return f"meeting {MeetingStatus(reason).label.lower()}"
 
 
+def link_step(link_version: int) -> str:
+    """The outbox step of the mail carrying a delegation's new link: 2 -> "link-2"."""
+    return f"link-{link_version}"
+
+
 def step_key(days: int) -> str:
     """The outbox step of a scheduled reminder: 7 -> "7d"."""
     return f"{days}d"
@@ -200,7 +205,11 @@ def reminders_plan(*, now: dt.datetime | None = None) -> Plan:
 def unwanted_reason(reminder: Reminder, *, now: dt.datetime) -> str:
     """Why a queued mail should no longer go ("" if it should)."""
     delegation = reminder.delegation
-    if delegation.attendance != AttendanceStatus.INVITED:
+    if reminder.kind == ReminderKind.NEW_LINK:
+        # A delegation that answered may still change its answer: it needs the new link.
+        if reminder.step != link_step(delegation.link_version):
+            return "overtaken by a newer link"
+    elif delegation.attendance != AttendanceStatus.INVITED:
         return f"delegation answered: {AttendanceStatus(delegation.attendance).label.lower()}"
     reason = meeting_closed_reason(delegation.meeting, now=now)
     if not reason and reminder.kind == ReminderKind.SCHEDULED:

@@ -13,7 +13,7 @@ from meetings.enums import AttendanceStatus
 from meetings.models import Delegation, Reminder
 from meetings.models.reminders import ReminderKind, ReminderStatus
 
-from .plan import INVITATION_STEP, meeting_closed_reason
+from .plan import INVITATION_STEP, link_step, meeting_closed_reason
 
 # The worker task that sends one row, registered under this name by meetings.tasks.
 SEND_REMINDER_TASK = "meetings.tasks.send_reminder"
@@ -139,6 +139,35 @@ def _queue_row(
             "requested_by_id": _requester_id(by),
         },
     )
+
+
+def new_link_queue(
+    *, delegation: Delegation, by: AbstractBaseUser | None = None, now: dt.datetime | None = None
+) -> Reminder | None:
+    """Queue a mail with the delegation's current RSVP link to its addresses, once per link
+    version, if a mail with an earlier link went out (or is going) and its meeting is open.
+
+    A delegation whose invitation has not gone yet needs none: the invitation, composed
+    when it is sent, carries the current link to the current addresses.
+    """
+    now = now or timezone.now()
+    if not delegation.addresses or meeting_closed_reason(delegation.meeting, now=now):
+        return None
+    earlier = Reminder.objects.filter(
+        delegation=delegation, status__in=[ReminderStatus.SENT, ReminderStatus.SENDING]
+    )
+    if not earlier.exists():
+        return None
+    row, created = _queue_row(
+        delegation=delegation,
+        step=link_step(delegation.link_version),
+        kind=ReminderKind.NEW_LINK,
+        by=by,
+        now=now,
+    )
+    if created:
+        publish_on_commit([row.pk])
+    return row
 
 
 def _invitation_again(

@@ -1,5 +1,6 @@
 """What changed, for journalists: the /changes/ page and its Atom feed, with the shared filters."""
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -13,26 +14,30 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from meetings import selectors
-from meetings.caching import cached_page
+from meetings.caching import cached_page, conditional, content_etag
 from meetings.changes import ChangeEntry, public_changes
 from meetings.enums import MeetingStatus
 from meetings.filters import InvalidFilter, filter_params, filtered_meetings
 from meetings.ical import clean_text
+from meetings.numbers import whole_number
 
 PAGE_SIZE = 50
 # Older changes stay on each meeting's page; the list is for what is recent.
 MAX_PAGES = 20
 FEED_ENTRIES = 50
+# An empty feed's <updated>: any fixed date, so that its bytes (and ETag) stay the same
+# from one request to the next; it sends no Last-Modified.
+EMPTY_FEED_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # What XML 1.0 cannot carry. Titles and notes may hold any of it (pasted text, raw API
 # writes): Django refuses C0 controls with an exception and writes the rest unreadably.
 NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _page_number(query: QueryDict) -> int:
-    raw = query.get("page", "1").strip() or "1"
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGES:
+    number = whole_number(query.get("page", "1").strip() or "1", low=1, high=MAX_PAGES)
+    if number is None:
         raise InvalidFilter({"page": [f"Enter a whole number from 1 to {MAX_PAGES}."]})
-    return int(raw)
+    return number
 
 
 def _changes(params: QueryDict, *, limit: int, offset: int = 0) -> list[ChangeEntry]:
@@ -84,10 +89,21 @@ class FeedQuery:
     entries: list[ChangeEntry]
 
 
-class ChangesFeed(Feed):
-    """The public changes as an Atom feed, filtered like the page."""
+class StableAtom1Feed(Atom1Feed):
+    """Django's Atom feed, but an empty one is not "updated" at every request."""
 
-    feed_type = Atom1Feed
+    def latest_post_date(self) -> dt.datetime:
+        return super().latest_post_date() if self.items else EMPTY_FEED_UPDATED
+
+
+class ChangesFeed(Feed):
+    """The public changes as an Atom feed, filtered like the page, with validators.
+
+    Polled by feed readers: it carries an ETag, a Last-Modified (its latest entry's time)
+    and Cache-Control, and answers 304 to either validator.
+    """
+
+    feed_type = StableAtom1Feed
     title = "aseancal: what changed"
     subtitle = (
         "Reschedulings, venue and status changes, cancellations and delegations' answers "
@@ -96,12 +112,21 @@ class ChangesFeed(Feed):
     author_name = "aseancal"
 
     def __call__(self, request, *args, **kwargs):
+        # Django's own __call__, but with the query at hand for the validators.
         try:
-            return super().__call__(request, *args, **kwargs)
+            query = self.get_object(request)
         except InvalidFilter as exc:
             return HttpResponseBadRequest(
                 f"Bad filter: {exc}", content_type="text/plain; charset=utf-8"
             )
+        feed = self.get_feed(query, request)
+        response = HttpResponse(content_type=StableAtom1Feed.content_type)
+        feed.write(response, "utf-8")
+        response["Cache-Control"] = f"public, max-age={settings.FEED_MAX_AGE}"
+        latest = max((entry.at for entry in query.entries), default=None)
+        return conditional(
+            request, response, etag=content_etag(response.content), last_modified=latest
+        )
 
     def get_object(self, request: HttpRequest, *args, **kwargs) -> FeedQuery:
         # One instance serves every request: what a request found travels in its object.

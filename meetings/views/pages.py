@@ -20,9 +20,11 @@ from meetings.enums import AttendanceStatus, MeetingStatus
 from meetings.filters import InvalidFilter, filter_params, filtered_meetings
 from meetings.links import feed_links
 from meetings.models import Format, Meeting, Participant
+from meetings.numbers import whole_number
 from meetings.views.shared import by_day, feed_of
 
 PAGE_SIZE = 30
+MAX_PAGE = 1_000_000  # past the last page is a 404; past this, not a page number at all
 HOME_NEXT = 8
 # A timeline longer than this is a data error; it is cut rather than drawn day by day.
 TIMELINE_MAX_DAYS = 31
@@ -38,12 +40,10 @@ def _page(request: HttpRequest, rows: QuerySet[Meeting], params: QueryDict) -> P
             before = selectors.rows_before_next(rows, now=timezone.now())
             number = min(before // PAGE_SIZE + 1, paginator.num_pages)
     else:
-        try:
-            number = int(raw)
-        except ValueError:
-            number = 0
-        if number < 1:
-            raise InvalidFilter({"page": ["Enter a whole number, 1 or more."]})
+        asked = whole_number(raw, low=1, high=MAX_PAGE)
+        if asked is None:
+            raise InvalidFilter({"page": [f"Enter a whole number from 1 to {MAX_PAGE:,}."]})
+        number = asked
     try:
         return paginator.page(number)
     except EmptyPage as exc:

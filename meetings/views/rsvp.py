@@ -1,6 +1,8 @@
 """/rsvp/<token>/: a delegation confirms or declines through its signed link, no account."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -29,7 +31,11 @@ def _refused(request: HttpRequest, refused: RsvpRefused) -> HttpResponse:
     return render(
         request,
         "meetings/rsvp_refused.html",
-        {"title": refused.title, "message": refused.message},
+        {
+            "title": refused.title,
+            "message": refused.message,
+            "contact": settings.SECRETARIAT_EMAIL,
+        },
         status=refused.status,
     )
 
@@ -38,26 +44,44 @@ def _refused(request: HttpRequest, refused: RsvpRefused) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def rsvp(request: HttpRequest, token: str) -> HttpResponse:
     """The delegation's answer form; a valid answer is recorded, then shown (303)."""
-    try:
-        delegation = rsvp_delegation(token)
-    except RsvpRefused as refused:
-        return _refused(request, refused)
     if request.method == "POST":
-        form = RsvpForm(request.POST)
-        if form.is_valid():
+        # The link is checked again under the row's lock, in the answer's transaction.
+        with transaction.atomic():
             try:
-                services.delegation_record_answer(
-                    delegation=delegation, via=AnswerChannel.RSVP, **form.cleaned_data
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
+                delegation = rsvp_delegation(token, lock=True)
+            except RsvpRefused as refused:
+                return _refused(request, refused)
+            form = RsvpForm(request.POST)
+            if _answered(delegation, form):
                 # See other: a reload shows the answer instead of posting it again.
                 response = HttpResponseRedirect(f"{request.path}?answered=1")
                 response.status_code = 303
                 return response
     else:
+        try:
+            delegation = rsvp_delegation(token)
+        except RsvpRefused as refused:
+            return _refused(request, refused)
         form = RsvpForm(initial=_initial(delegation))
+    return _page(request, delegation, form)
+
+
+def _answered(delegation: Delegation, form: RsvpForm) -> bool:
+    """Record the form's answer if it is valid; else leave its errors on the form."""
+    if not form.is_valid():
+        return False
+    try:
+        services.delegation_record_answer(
+            delegation=delegation, via=AnswerChannel.RSVP, **form.cleaned_data
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return False
+    return True
+
+
+def _page(request: HttpRequest, delegation: Delegation, form: RsvpForm) -> HttpResponse:
+    """The answer form with the meeting, the deadline and the answer so far."""
     meeting = delegation.meeting
     return render(
         request,

@@ -42,6 +42,8 @@ PAGES = [
     ("format", "/formats/EAS/", 200),
     ("country", "/countries/ru/", 200),
     ("changes", "/changes/", 200),
+    ("search", "/search/?q=Lavrov", 200),
+    ("search-bad", "/search/?q=", 400),
     ("rsvp", RSVP, 200),
     ("rsvp-refused", "/rsvp/not-a-token/", 400),
     ("bad-filter", "/meetings/?from=notadate", 400),

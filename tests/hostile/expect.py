@@ -10,7 +10,7 @@ from django.db.models import Model
 from django.forms import BaseForm
 
 from meetings.ical import clean_text
-from meetings.validators import sanitize_rich_text
+from meetings.validators import sanitize_rich_text, validate_multiline, validate_one_line
 
 from .transport import received
 
@@ -49,12 +49,17 @@ def form_text(value: str, max_length: int | None) -> str | Refused:
     return text
 
 
-def api_text(value: str, max_length: int | None) -> str | Refused:
-    """A JSON string after a DRF CharField (strip, no NUL, max_length, no lone surrogate)."""
+def api_text(value: str, max_length: int | None, *, multiline: bool = False) -> str | Refused:
+    """A JSON string after a DRF CharField (strip, no NUL, max_length, no lone surrogate),
+    then the model field's control-character rule (multi-line text keeps breaks and tabs)."""
     if has_lone_surrogate(value):
         return REFUSED
     text = value.strip()
     if "\x00" in text or (max_length is not None and len(text) > max_length):
+        return REFUSED
+    try:
+        (validate_multiline if multiline else validate_one_line)(text)
+    except ValidationError:
         return REFUSED
     return text
 

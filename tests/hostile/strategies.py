@@ -184,7 +184,22 @@ DATES = (
     "99999999-01-01",
 )
 TIMES = ("24:00", "23:59:60", "25:61", "09:00\x00", "9", "-1:00", "09:00:00.9999999", "০৯:০০")
-NUMBERS = ("0", "-1", "32768", "99999999999999999999999", "1e5", "5.5", "٥٥", "0x10", " 55 ")
+NUMBERS = (
+    "0",
+    "-1",
+    "32768",
+    "99999999999999999999999",
+    "9" * 4301,  # past int()'s own limit on digits
+    "1e5",
+    "5.5",
+    "٥٥",
+    "²",  # isdigit() says yes, int() says no
+    "¹²",
+    "１２",  # fullwidth
+    "1_000",
+    "0x10",
+    " 55 ",
+)
 
 # Characters that break naive serialisers, and the ranges of the ASEAN scripts.
 SPECIALS = "<>\"'&;:,\\/=`%{}[]()|\r\n\t\x00\x0b\x0c\x1b\x7f\x85\u2028\u2029\u202e\u200b\ufeff"

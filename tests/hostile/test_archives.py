@@ -118,9 +118,9 @@ def test_sheet_unpacking_past_the_limit_is_refused_before_parsing(
     client, superuser, world, uploads_in_tmp
 ):
     client.force_login(superuser)
-    # 2.2 million rows of 4 empty cells: 66 MB of XML in a 150 KB upload.
-    data = replaced(workbook([]), {SHEET: empty_rows(2_200_000, cells=4)})
-    assert len(data) < 200 * 1024
+    # 2.6 million rows of 4 empty cells: 70 MB of XML in a 200 KB upload.
+    data = replaced(workbook([]), {SHEET: empty_rows(2_600_000, cells=4)})
+    assert len(data) < 250 * 1024
 
     assert refused(client, uploads_in_tmp, data) == [
         f"The workbook is too large once unpacked: {SHEET} would take more than 64 MB. "
@@ -132,8 +132,9 @@ def test_empty_rows_within_the_size_limit_count_towards_the_row_limit(
     client, superuser, world, uploads_in_tmp
 ):
     client.force_login(superuser)
-    # Twice the row limit, all blank: refused when row 20,002 is parsed.
-    data = replaced(workbook([]), {SHEET: empty_rows(2 * MAX_ROWS)})
+    # 50 MB of blank rows, within the size limit: refused when row 20,002 is parsed,
+    # not after the whole sheet (openpyxl alone parses it all to look for <dimension>).
+    data = replaced(workbook([]), {SHEET: empty_rows(2_000_000, cells=4)})
 
     assert refused(client, uploads_in_tmp, data) == [
         f"More than {MAX_ROWS:,} rows (blank rows count too); split the file."

@@ -11,8 +11,9 @@ import vobject
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from meetings import reminders, services
-from meetings.models import Reminder
+from meetings.models import Meeting, Reminder
 from meetings.models.reminders import ReminderKind
+from tests.meetings.api.expected import problem
 
 from .posts import IMPORT_URL, change_url, csv_file, meeting_form, venue_form
 from .state import calendar_state
@@ -28,7 +29,12 @@ def uploads_in_tmp(settings, tmp_path):
 
 def test_atom_feed_of_a_title_holding_control_characters_is_well_formed(client, world):
     # Was a 500: Django's XML writer refuses C0 controls (and writes U+FFFE unreadably).
-    services.meeting_update(meeting=world.meeting, by=None, title="Vertical\x0btab \ufffe")
+    # Refused on input since; a title stored before may still hold them, in its history too.
+    services.meeting_update(meeting=world.meeting, by=None, title="Vertical tab")
+    stored = "Vertical\x0btab \ufffe"
+    Meeting.objects.filter(pk=world.meeting.pk).update(title=stored)
+    latest = world.meeting.history.latest("history_date")
+    type(latest).objects.filter(pk=latest.pk).update(title=stored)
 
     response = client.get("/feeds/changes.atom")
 
@@ -148,6 +154,6 @@ def test_api_json_nested_too_deeply_is_400(api, world):
 
     assert (response.status_code, response.json(), calendar_state()) == (
         400,
-        {"detail": "JSON parse error - nested too deeply."},
+        problem(400, "JSON parse error - nested too deeply."),
         before,
     )

@@ -4,9 +4,11 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.test import Client
 from django.urls import reverse
 
 from meetings.models import Delegation, Format, Meeting
+from meetings.tokens import rsvp_token
 from tests.factories import MeetingFactory, VenueFactory
 
 CALENDAR_MODELS = [
@@ -429,3 +431,117 @@ def test_deleting_a_meeting_records_who_deleted_it_and_its_delegations(client, d
     assert sorted(deletion(Delegation, pk) for pk in ids) == [
         ("editor", "Deleted", code, meeting.pk) for code in codes
     ]
+
+
+# -- an RSVP answer while the meeting's form is open ---------------------------------------
+
+
+def delegation_rows(meeting: Meeting, **changes: dict) -> dict:
+    """Every delegation row of the meeting's form as the browser posts it back, with
+    `changes` (by participant code) made in it."""
+    rows = list(meeting.delegations.select_related("participant"))
+    data = {
+        "delegations-TOTAL_FORMS": str(len(rows)),
+        "delegations-INITIAL_FORMS": str(len(rows)),
+    }
+    for n, delegation in enumerate(rows):
+        row = {
+            "id": delegation.pk,
+            "meeting": meeting.pk,
+            "participant": delegation.participant_id,
+            "head_name": delegation.head_name,
+            "head_title": delegation.head_title,
+            "level": delegation.level,
+            "attendance": delegation.attendance,
+            "contact_emails": delegation.contact_emails.replace("\n", "\r\n"),
+            "revision_seen": delegation.revision,
+            **({"reminders_paused": "on"} if delegation.reminders_paused else {}),
+            **changes.get(delegation.participant.code, {}),
+        }
+        data.update({f"delegations-{n}-{key}": value for key, value in row.items()})
+    return data
+
+
+def rsvp_answer(client, delegation: Delegation) -> int:
+    """The delegation confirms through its link, naming its head; the response's status."""
+    response = client.post(
+        reverse("meetings:rsvp", kwargs={"token": rsvp_token(delegation)}),
+        {"attendance": "confirmed", "head_name": "Aung Kyaw Moe", "level": "senior_official"},
+    )
+    return response.status_code
+
+
+@pytest.fixture
+def open_form(demo):
+    """The sample SOM's form as staff loaded it, and a delegation that has not answered."""
+    meeting = Meeting.objects.get(slug="sample-som")
+    delegation = meeting.delegations.get(participant__code="MM")
+    return meeting, delegation
+
+
+def test_rsvp_answer_while_the_form_is_open_does_not_refuse_the_save(client, open_form, editor):
+    meeting, delegation = open_form
+    loaded = meeting_post(meeting, status_note="Agenda circulated", **delegation_rows(meeting))
+    assert rsvp_answer(Client(), delegation) == 303
+    client.force_login(editor)
+    response = client.post(change_url(meeting), loaded)
+    assert response.status_code == 302
+    stored = Delegation.objects.get(pk=delegation.pk)
+    assert (
+        stored.attendance,
+        stored.answered_via,
+        stored.head_name,
+        stored.level,
+        stored.revision,
+    ) == ("confirmed", "rsvp", "Aung Kyaw Moe", "senior_official", delegation.revision + 1)
+    assert Meeting.objects.get(pk=meeting.pk).status_note == "Agenda circulated"
+
+
+def test_rsvp_answer_while_the_form_is_open_keeps_the_editors_other_fields(
+    client, open_form, editor
+):
+    meeting, delegation = open_form
+    loaded = meeting_post(
+        meeting,
+        **delegation_rows(
+            meeting, MM={"head_title": "Permanent Secretary", "reminders_paused": "on"}
+        ),
+    )
+    assert rsvp_answer(Client(), delegation) == 303
+    client.force_login(editor)
+    assert client.post(change_url(meeting), loaded).status_code == 302
+    stored = Delegation.objects.get(pk=delegation.pk)
+    assert (
+        stored.attendance,
+        stored.head_name,
+        stored.head_title,
+        stored.reminders_paused,
+        stored.history.first().history_user,
+    ) == ("confirmed", "Aung Kyaw Moe", "Permanent Secretary", True, editor)
+
+
+def test_rsvp_answer_and_an_edit_of_the_same_answer_is_refused(client, open_form, editor):
+    meeting, delegation = open_form
+    loaded = meeting_post(
+        meeting,
+        status_note="Agenda circulated",
+        **delegation_rows(meeting, MM={"attendance": "declined"}),
+    )
+    assert rsvp_answer(Client(), delegation) == 303
+    client.force_login(editor)
+    response = client.post(change_url(meeting), loaded)
+    assert response.status_code == 200
+    [formset] = [inline.formset for inline in response.context["inline_admin_formsets"]]
+    errors = [form.non_field_errors() for form in formset.forms if form.errors]
+    assert errors == [
+        [
+            "someone else changed this record at 2026-11-02 03:00 UTC since you opened it, "
+            "changing the same attendance. Reload the page to see their changes, then make "
+            "yours again."
+        ]
+    ]
+    stored = Delegation.objects.get(pk=delegation.pk)
+    assert (stored.attendance, Meeting.objects.get(pk=meeting.pk).status_note) == (
+        "confirmed",
+        "",
+    )

@@ -4,10 +4,11 @@ import datetime as dt
 
 import feedparser
 import pytest
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from meetings import services
+from meetings import caching, services
 from meetings.changes import FieldChange, meeting_changes, public_changes
 from meetings.enums import AnswerChannel, AttendanceStatus
 from meetings.models import Meeting
@@ -375,3 +376,51 @@ def test_meeting_page_shows_its_change_history(client, amm, frozen_now):
     entry = meeting_changes(amm)[0]
     assert (response.status_code, html.count(f'<li id="change-{entry.id}"')) == (200, 1)
     assert html.count(f"now <ins>{NEW_WHEN}</ins>") == 1
+
+
+def test_changes_feed_carries_validators_and_answers_304_to_each(client, amm, frozen_now):
+    reschedule(amm, frozen_now)  # the change is at TODAY + 1 hour
+    frozen_now.shift(dt.timedelta(minutes=5))
+    url = reverse("meetings:changes-feed")
+
+    first = client.get(url)
+    by_etag = client.get(url, headers={"if-none-match": first["ETag"]})
+    by_date = client.get(url, headers={"if-modified-since": first["Last-Modified"]})
+
+    assert (first.status_code, first["Last-Modified"], first["Cache-Control"]) == (
+        200,
+        "Mon, 02 Nov 2026 04:00:00 GMT",
+        f"public, max-age={settings.FEED_MAX_AGE}",
+    )
+    assert first["ETag"] == caching.content_etag(first.content)
+    assert (by_etag.status_code, by_etag.content, by_etag["ETag"]) == (304, b"", first["ETag"])
+    assert (by_date.status_code, by_date.content) == (304, b"")
+
+
+def test_changes_feed_new_change_gives_new_validators(client, amm, frozen_now):
+    reschedule(amm, frozen_now)
+    frozen_now.shift(dt.timedelta(minutes=5))
+    url = reverse("meetings:changes-feed")
+    first = client.get(url)
+    services.meeting_cancel(meeting=amm, by=None, reason="Typhoon")
+    frozen_now.shift(dt.timedelta(minutes=5))
+
+    again = client.get(url, headers={"if-none-match": first["ETag"]})
+
+    assert again.status_code == 200
+    assert (again["ETag"] != first["ETag"], again["Last-Modified"]) == (
+        True,
+        "Mon, 02 Nov 2026 04:05:00 GMT",
+    )
+
+
+def test_empty_changes_feed_is_the_same_bytes_at_every_request(client, db, frozen_now):
+    url = reverse("meetings:changes-feed")
+    first = client.get(url)
+    frozen_now.shift(dt.timedelta(hours=3))
+
+    later = client.get(url, headers={"if-none-match": first["ETag"]})
+
+    assert (first.status_code, "Last-Modified" in first) == (200, False)
+    assert feedparser.parse(first.content).feed.updated == "1970-01-01T00:00:00+00:00"
+    assert later.status_code == 304

@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -86,7 +87,7 @@ def test_feed_response_headers_and_default_window(demo, client):
     calendar = vobject.readOne(body.decode())
     description = (
         "ASEAN diplomatic meetings from http://127.0.0.1:8000. Times are those of each "
-        "venue; cancelled meetings stay for a while, marked cancelled."
+        "venue. Cancelled meetings stay for a while and are marked as such."
     )
     assert (
         calendar.description.value,
@@ -163,12 +164,18 @@ def test_feed_bad_filter_value_is_400_naming_the_parameter(demo, client, query, 
     [
         ("", "ASEAN meetings"),
         ("format=eas", "ASEAN meetings: EAS"),
-        ("format=EAS&format=arf&country=ru", "ASEAN meetings: ARF, EAS; hosted or attended by RU"),
-        ("host=kh&status=cancelled&status=held", "ASEAN meetings: hosted by KH; cancelled, held"),
+        (
+            "format=EAS&format=arf&country=ru",
+            "ASEAN meetings: ARF or EAS · hosted or attended by RU",
+        ),
+        (
+            "host=kh&status=cancelled&status=held",
+            "ASEAN meetings: hosted by KH · cancelled or held",
+        ),
         (
             "from=2022-01-01&to=2022-12-31&q=Lavrov",
-            "ASEAN meetings: from 2022-01-01; to 2022-12-31; “Lavrov”",
-        ),  # noqa: E501
+            "ASEAN meetings: from 2022-01-01 · to 2022-12-31 · “Lavrov”",
+        ),
     ],
 )
 def test_feed_name_describes_the_filter(demo, client, query, name):
@@ -351,6 +358,30 @@ def test_default_feed_gives_up_oldest_past_meetings_to_fit_max_bytes(frozen_now,
     assert summaries(one_less) == ["Past 1", "Past 2", "Upcoming"]
     assert summaries(smallest) == ["Upcoming"]
     assert summaries(asked) == ["Past 0", "Past 1", "Past 2", "Upcoming"]
+
+
+def test_default_feed_past_its_cap_leaves_out_the_farthest_upcoming_and_says_so(
+    frozen_now, client, settings
+):
+    MeetingFactory(title="Past", start=TODAY - dt.timedelta(days=30))
+    for n in range(1, 6):
+        MeetingFactory(title=f"Upcoming {n}", start=TODAY + dt.timedelta(days=10 * n))
+    full = client.get(FEED).content
+    sizes = [len(event) for event in re.findall(rb"BEGIN:VEVENT.*?END:VEVENT\r\n", full, re.S)]
+    # Room for all but the past one and the last two, with the note the cut adds.
+    settings.FEED_MAX_BYTES = len(full) - sum(sizes[0:1]) - sum(sizes[-2:]) + 400
+
+    trimmed = client.get(FEED).content
+
+    calendar = vobject.readOne(trimmed.decode())
+    assert summaries(trimmed) == ["Upcoming 1", "Upcoming 2", "Upcoming 3"]
+    assert len(trimmed) <= settings.FEED_MAX_BYTES
+    day = (TODAY + dt.timedelta(days=30)).date().isoformat()
+    assert calendar.x_wr_caldesc.value.endswith(
+        f"Meetings starting after {day} are left out to keep this calendar within the size "
+        "calendar apps accept. Subscribe to a calendar filtered by format or dates for them."
+    )
+    assert summaries(client.get(FEED, {"from": "2000-01-01"}).content) == summaries(full)
 
 
 def test_if_modified_since_in_the_second_the_bytes_appeared_gets_the_whole_feed(demo, client):

@@ -84,7 +84,6 @@ def test_calendar_properties_parse_back(amm):
 
     assert sorted(cal.contents) == [
         "calscale",
-        "method",
         "name",
         "prodid",
         "refresh-interval",
@@ -94,14 +93,14 @@ def test_calendar_properties_parse_back(amm):
         "x-published-ttl",
         "x-wr-calname",
     ]
-    assert (cal.version.value, cal.prodid.value, cal.calscale.value, cal.method.value) == (
+    assert (cal.version.value, cal.prodid.value, cal.calscale.value) == (
         "2.0",
         "-//aseancal//ASEAN meetings calendar//EN",
         "GREGORIAN",
-        "PUBLISH",
     )
     assert cal.contents["name"][0].value == "ASEAN meetings: AMM, EAS; hosted by KH"
-    assert cal.x_wr_calname.value == "ASEAN meetings: AMM, EAS; hosted by KH"
+    # Read as TEXT by some clients and as an unknown value by others: nothing to unescape.
+    assert cal.x_wr_calname.value == "ASEAN meetings: AMM EAS hosted by KH"
     assert (cal.refresh_interval.value, cal.refresh_interval.params) == (
         "PT6H",
         {"VALUE": ["DURATION"]},
@@ -326,7 +325,9 @@ def test_sequence_and_last_modified_rise_on_reschedule_venue_change_and_cancella
 
 
 def test_crlf_injection_in_title_yields_one_event_without_extra_properties(frozen_now):
-    meeting = MeetingFactory(
+    # Refused on input since; a row stored earlier may still hold line breaks.
+    meeting = MeetingFactory(title="Summit")
+    Meeting.objects.filter(pk=meeting.pk).update(
         title="Summit\r\nX-INJECTED:1\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:evil\nATTACH:x\rY:z"
     )
 
@@ -360,8 +361,12 @@ def test_crlf_injection_in_title_yields_one_event_without_extra_properties(froze
 
 def test_line_breaks_in_other_fields_cannot_start_properties(frozen_now):
     venue = VenueFactory(name="Hall A\r\nX-EVIL:1", address="Line 1\u2028Line 2\x07\x1b")
-    meeting = MeetingFactory(venue=venue, description="First\r\nX-EVIL:2\rSecond\x0bThird")
-    services.meeting_cancel(meeting=meeting, by=None, reason="Moved\r\nX-EVIL:3")
+    meeting = MeetingFactory(venue=venue, description="First")
+    services.meeting_cancel(meeting=meeting, by=None, reason="Moved")
+    # Refused on input since; rows stored earlier may still hold them.
+    Meeting.objects.filter(pk=meeting.pk).update(
+        description="First\r\nX-EVIL:2\rSecond\x0bThird", status_note="Moved\r\nX-EVIL:3"
+    )
 
     event = parse(build(meeting)).vevent
 
@@ -515,3 +520,72 @@ def test_venue_rename_changes_event_bytes_and_key(frozen_now):
         "Peace Palace",
     )
     assert parse(ical.vevent_bytes(after)).location.value == "Peace Palace, Phnom Penh"
+
+
+# -- time zones with daylight saving ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("zone", "start", "utc"),
+    [
+        (
+            "Australia/Sydney",
+            dt.datetime(2028, 6, 1, 10),
+            dt.datetime(2028, 6, 1, 0, tzinfo=dt.UTC),
+        ),
+        (
+            "America/New_York",
+            dt.datetime(2028, 7, 1, 10),
+            dt.datetime(2028, 7, 1, 14, tzinfo=dt.UTC),
+        ),
+        (
+            "Australia/Melbourne",
+            dt.datetime(2028, 1, 10, 9),
+            dt.datetime(2028, 1, 9, 22, tzinfo=dt.UTC),
+        ),
+        (
+            "America/New_York",
+            dt.datetime(2027, 12, 1, 9),
+            dt.datetime(2027, 12, 1, 14, tzinfo=dt.UTC),
+        ),
+    ],
+)
+def test_meetings_in_daylight_saving_zones_are_read_at_the_right_instant(
+    frozen_now, zone, start, utc
+):
+    """vobject builds each zone from the VTIMEZONE alone, as ical.js does: with the
+    transitions listed on one RDATE it read only the first, and was an hour off."""
+    venue, tz = VenueFactory(timezone=zone), zoneinfo.ZoneInfo(zone)
+    meeting = MeetingFactory(
+        venue=venue,
+        start=start.replace(tzinfo=tz),
+        end=(start + dt.timedelta(hours=3)).replace(tzinfo=tz),
+    )
+    # A meeting years earlier: the zone's definition then spans many transitions.
+    earlier = MeetingFactory(
+        venue=venue,
+        start=dt.datetime(2019, 3, 1, 9, tzinfo=tz),
+        end=dt.datetime(2019, 3, 1, 12, tzinfo=tz),
+    )
+    body = build(earlier, meeting)
+
+    assert f"DTSTART;TZID={zone}:{start:%Y%m%dT%H%M%S}".encode() in body
+    starts = [event.dtstart.value for event in parse(body).vevent_list]
+    assert max(starts).astimezone(dt.UTC) == utc
+
+
+def test_vtimezone_lists_one_transition_per_rdate_and_no_comment():
+    body = ical.timezone_bytes("Australia/Sydney", dt.date(2027, 1, 1), dt.date(2031, 1, 1))
+    lines = body.decode().replace("\r\n ", "").split("\r\n")
+
+    rdates = [line[: len("RDATE:20280402")] for line in lines if line.startswith("RDATE")]
+    assert [line for line in lines if line.startswith("COMMENT")] == []
+    # April and October of 2028, 2029 and 2030 (2027's are the DTSTARTs).
+    assert sorted(rdates) == [
+        "RDATE:20280402",
+        "RDATE:20281001",
+        "RDATE:20290401",
+        "RDATE:20291007",
+        "RDATE:20300407",
+        "RDATE:20301006",
+    ]

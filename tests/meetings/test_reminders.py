@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from aseancal.celery import app as celery_app
 from meetings import reminders, services
 from meetings.enums import AttendanceStatus, MeetingMode, MeetingStatus
-from meetings.models import Delegation, Reminder, ReminderSchedule
+from meetings.models import Delegation, Meeting, Reminder, ReminderSchedule
 from meetings.models.reminders import ReminderKind
 from meetings.tokens import rsvp_token
 from tests.conftest import TODAY, eager_tasks
@@ -356,7 +356,12 @@ def test_mail_text_gives_local_time_with_offset_and_the_rsvp_link(frozen_now):
 
 
 def test_mail_subject_is_one_line_whatever_the_title_holds(frozen_now):
-    meeting = _yangon_meeting(title="Retreat\r\nBcc: victim@example.org\u2028<b>x</b>")
+    meeting = _yangon_meeting(title="Retreat")
+    # Saves refuse CR and LF in a title now; a row stored before they did may still hold them.
+    Meeting.objects.filter(pk=meeting.pk).update(
+        title="Retreat\r\nBcc: victim@example.org\u2028<b>x</b>"
+    )
+    meeting.refresh_from_db()
     row = _planned(meeting)
     reminders.reminder_send(reminder_id=row.pk)
     message = email.message_from_bytes(mail.outbox[0].message().as_bytes())

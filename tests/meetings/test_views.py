@@ -504,7 +504,11 @@ def test_list_shows_published_meetings_in_calendar_order(client):
         ("host=PH&status=cancelled", ["sample-asean-japan-pmc"]),
         ("format=AMM&format=APT&status=held", ["2022-amm-55", "2022-apt-23"]),
         ("from=2026-11-15&to=2026-11-15", ["sample-arf-ism", "sample-eas-som"]),
-        ("q=Russia", ["2022-pmc-ru"]),
+        # The title of the PMC, and the meetings Russia is invited to.
+        (
+            "q=Russia",
+            ["2022-pmc-ru", "2022-arf-29", "2022-eas-12", "sample-arf-ism", "sample-eas-som"],
+        ),
         ("q=Phnom+Penh+ARF", ["2022-arf-29"]),
         ("q=Retreat", []),
         (
@@ -557,8 +561,11 @@ NOT_A_CHOICE = "Select a valid choice. That choice is not one of the available c
         ("from=2026-11-02&to=2026-11-01", "to", "“to” must not be before “from”."),
         ("q=Phnom%00Penh", "q", "Null characters are not allowed."),
         ("country=R%00", "country", "Null characters are not allowed."),
-        ("page=abc", "page", "Enter a whole number, 1 or more."),
-        ("page=0", "page", "Enter a whole number, 1 or more."),
+        ("page=abc", "page", "Enter a whole number from 1 to 1,000,000."),
+        ("page=0", "page", "Enter a whole number from 1 to 1,000,000."),
+        ("page=%C2%B2", "page", "Enter a whole number from 1 to 1,000,000."),
+        ("page=1000001", "page", "Enter a whole number from 1 to 1,000,000."),
+        ("page=" + "9" * 4301, "page", "Enter a whole number from 1 to 1,000,000."),
     ],
 )
 def test_list_bad_filter_is_400_naming_the_parameter(client, query, param, message):

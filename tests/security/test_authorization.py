@@ -44,6 +44,7 @@ from tests.factories import (
     ParticipantFactory,
     VenueFactory,
 )
+from tests.meetings.api.expected import problem
 from tests.security.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -476,8 +477,8 @@ def test_api_write_authorization(endpoint, role):
         assert (response.status_code, effect(world)) == (allowed_status, True), response.content
     else:
         assert (response.status_code, response.json()) == (
-            (401, {"detail": "Authentication credentials were not provided."})
+            (401, problem(401, "Authentication credentials were not provided."))
             if role == "anonymous"
-            else (403, {"detail": "You do not have permission to make this change."})
+            else (403, problem(403, "You do not have permission to make this change."))
         )
         assert (changed_tables(before), effect(world)) == ([], False)

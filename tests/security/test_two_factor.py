@@ -7,13 +7,15 @@ import pytest
 from axes.models import AccessAttempt
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from aseancal import backup_codes
 from tests.security.conftest import PASSWORD, make_staff
 
 pytestmark = pytest.mark.django_db
 
-CODE_REQUIRED = ["Enter the code from your authenticator app."]
+CODE_REQUIRED = ["Enter the code from your authenticator app, or one of your backup codes."]
 CODE_INVALID = ["That code is not valid. Enter the current code from your authenticator app."]
 
 
@@ -176,10 +178,12 @@ def test_device_setup_by_staff_member_confirms_with_a_code(client, frozen_now):
             ]
         },
     )
-    assert (confirmed.status_code, confirmed["Location"]) == (
-        302,
-        "/admin/otp_totp/totpdevice/",
+    # Confirmed: the page shows the backup codes just issued, once.
+    assert (confirmed.status_code, "no-store" in confirmed["Cache-Control"]) == (200, True)
+    assert sorted(confirmed.context["codes"]) == sorted(
+        StaticToken.objects.filter(device__user=viewer).values_list("token", flat=True)
     )
+    assert len(confirmed.context["codes"]) == 10
     assert (device.user, device.confirmed) == (viewer, True)
     # This session proved it holds the device, so the admin stays open.
     assert session_user(client) == (str(viewer.pk), device.persistent_id)
@@ -257,3 +261,67 @@ def test_two_factor_unverified_session_may_not_write_through_the_api(client, edi
     assert unverified.status_code == 401
     assert verified.status_code == 200
     assert Meeting.objects.get(pk=meeting.pk).title == "Gave the code"
+
+
+# Backup codes ------------------------------------------------------------------------
+
+
+def test_backup_code_logs_in_once_in_place_of_the_apps_code(
+    client, login, editor, device, frozen_now
+):
+    from django.test import Client
+
+    codes = backup_codes.issue(editor)
+
+    first = login(client, "editor", PASSWORD, token=f" {codes[3].upper()} ")
+    again = login(Client(), "editor", PASSWORD, token=codes[3])
+
+    assert (first.status_code, first["Location"]) == (302, "/admin/")
+    assert client.get("/admin/").status_code == 200
+    assert (again.status_code, again.context["form"].errors) == (200, {"otp_token": CODE_INVALID})
+    assert backup_codes.remaining(editor) == 9
+
+
+def test_backup_codes_issued_again_replace_the_old_ones(client, editor, device, frozen_now):
+    old = backup_codes.issue(editor)
+    client.force_login(editor)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+
+    page = client.get("/admin/otp_totp/totpdevice/backup-codes/")
+    issued = client.post("/admin/otp_totp/totpdevice/backup-codes/")
+
+    assert (page.status_code, page.context["remaining"]) == (200, 10)
+    assert (issued.status_code, len(issued.context["codes"])) == (200, 10)
+    assert "no-store" in issued["Cache-Control"].split(", ")
+    stored = set(StaticToken.objects.values_list("token", flat=True))
+    assert (stored == set(issued.context["codes"]), stored & set(old)) == (True, set())
+
+
+def test_backup_codes_page_needs_a_confirmed_authenticator(client, editor):
+    client.force_login(editor)
+
+    assert client.get("/admin/otp_totp/totpdevice/backup-codes/").status_code == 404
+    assert client.post("/admin/otp_totp/totpdevice/backup-codes/").status_code == 404
+    assert StaticDevice.objects.count() == 0
+
+
+def test_backup_codes_go_with_the_last_authenticator(client, login, editor, device, frozen_now):
+    backup_codes.issue(editor)
+    second = TOTPDevice.objects.create(user=editor, name="tablet", confirmed=True)
+
+    device.delete()
+    kept = backup_codes.remaining(editor)
+    second.delete()
+
+    assert (kept, backup_codes.remaining(editor), StaticDevice.objects.count()) == (10, 0, 0)
+    # No authenticator left: the password alone logs in again.
+    assert login(client, "editor", PASSWORD)["Location"] == "/admin/"
+
+
+def test_backup_codes_are_not_in_the_admin(client):
+    superuser = make_staff("superuser", username="root")
+    client.force_login(superuser)
+
+    assert client.get("/admin/otp_static/staticdevice/").status_code == 404

@@ -1,5 +1,6 @@
 import pytest
-from django.core.cache import cache
+from django.conf import settings as django_settings
+from django.core.cache import caches
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -12,10 +13,12 @@ def fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def fresh_throttle():
-    """Anonymous throttling counts in the cache: each test starts with a clean count."""
-    cache.clear()
+    """Anonymous throttling counts in its cache (per process in tests, as DJANGO_DEBUG is
+    on): each test starts with a clean count."""
+    throttle = caches[django_settings.THROTTLE_CACHE_ALIAS]
+    throttle.clear()
     yield
-    cache.clear()
+    throttle.clear()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from django.http import QueryDict
 
 from meetings.filters import InvalidFilter, filtered_meetings
 from meetings.selectors import public_meetings
+from tests.meetings.api.expected import field_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +89,7 @@ def test_bad_filter_is_the_same_400_as_the_shared_filter(demo, anon, query):
     with pytest.raises(InvalidFilter) as refused:
         filtered_meetings(QueryDict(query), public_meetings())
     response = anon.get(f"/api/v1/meetings/?{query}")
-    assert (response.status_code, response.json()) == (400, refused.value.errors)
+    assert (response.status_code, response.json()) == (400, field_problem(refused.value.errors))
 
 
 @pytest.mark.parametrize("query", BAD_QUERIES)

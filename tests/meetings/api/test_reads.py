@@ -8,6 +8,7 @@ from meetings import services
 from meetings.models import Delegation, Event, Meeting, Venue
 from tests.conftest import TODAY
 from tests.factories import FormatFactory, MeetingFactory, UserFactory
+from tests.meetings.api.expected import field_problem, problem
 
 pytestmark = pytest.mark.django_db
 
@@ -268,7 +269,7 @@ def test_unpublished_meeting_hidden_from_anonymous(demo, anon):
     assert ("sample-amm-retreat" in listed, response.status_code, response.json()) == (
         False,
         404,
-        {"detail": "No Meeting matches the given query."},
+        problem(404, "No Meeting matches the given query."),
     )
 
 
@@ -364,7 +365,9 @@ def test_delegation_filter_bad_attendance_is_400(demo, anon):
     response = anon.get("/api/v1/delegations/", {"attendance": "maybe"})
     assert (response.status_code, response.json()) == (
         400,
-        {"attendance": ["Select a valid choice. maybe is not one of the available choices."]},
+        field_problem(
+            {"attendance": ["Select a valid choice. maybe is not one of the available choices."]}
+        ),
     )
 
 
@@ -417,7 +420,7 @@ def test_unknown_participant_is_404(demo, anon):
     response = anon.get("/api/v1/participants/xx/")
     assert (response.status_code, response.json()) == (
         404,
-        {"detail": "No Participant matches the given query."},
+        problem(404, "No Participant matches the given query."),
     )
 
 
@@ -477,8 +480,8 @@ def test_unknown_api_address_is_json_404(db, anon):
     response = anon.get("/api/v1/meetings/a.b/")
     assert (response.status_code, response["Content-Type"], response.json()) == (
         404,
-        "application/json",
-        {"detail": "Not found."},
+        "application/problem+json",
+        problem(404, "Not found."),
     )
 
 
@@ -486,7 +489,9 @@ def test_format_parameter_is_a_filter_not_a_renderer(demo, anon):
     response = anon.get("/api/v1/meetings/", {"format": "json"})
     assert (response.status_code, response.json()) == (
         400,
-        {"format": ["Select a valid choice. JSON is not one of the available choices."]},
+        field_problem(
+            {"format": ["Select a valid choice. JSON is not one of the available choices."]}
+        ),
     )
 
 
@@ -572,28 +577,37 @@ def test_default_page_size_is_50(db, anon):
 @pytest.mark.parametrize(
     ("query", "status", "body"),
     [
-        ("page=0", 400, {"page": ["Give a whole number from 1."]}),
-        ("page=last", 400, {"page": ["Give a whole number from 1."]}),
-        ("page=99999999999999999999", 404, {"detail": "Invalid page."}),
-        ("page_size=0", 400, {"page_size": ["Give a whole number from 1."]}),
-        ("page_size=ten", 400, {"page_size": ["Give a whole number from 1."]}),
+        ("page=0", 400, field_problem({"page": ["Give a whole number from 1."]})),
+        ("page=last", 400, field_problem({"page": ["Give a whole number from 1."]})),
+        ("page=99999999999999999999", 404, problem(404, "Invalid page.")),
+        ("page_size=0", 400, field_problem({"page_size": ["Give a whole number from 1."]})),
+        ("page_size=ten", 400, field_problem({"page_size": ["Give a whole number from 1."]})),
         (
             "ordering=title",
             400,
-            {"ordering": ["Order by one of: start, -start, updated_at, -updated_at."]},
+            field_problem(
+                {"ordering": ["Order by one of: start, -start, updated_at, -updated_at."]}
+            ),
         ),
-        ("q=%00", 400, {"q": ["Null characters are not allowed."]}),
-        ("country=K%00", 400, {"country": ["Null characters are not allowed."]}),
-        ("from=2022-02-30", 400, {"from": ["Enter a valid date."]}),
-        ("to=2022-01-01&from=2022-12-31", 400, {"to": ["“to” must not be before “from”."]}),
+        ("q=%00", 400, field_problem({"q": ["Null characters are not allowed."]})),
+        ("country=K%00", 400, field_problem({"country": ["Null characters are not allowed."]})),
+        ("from=2022-02-30", 400, field_problem({"from": ["Enter a valid date."]})),
+        (
+            "to=2022-01-01&from=2022-12-31",
+            400,
+            field_problem({"to": ["“to” must not be before “from”."]}),
+        ),
         (
             "format=%ED%A0%80",
             400,
-            {
-                "format": [
-                    "Select a valid choice. \ufffd\ufffd\ufffd is not one of the available choices."
-                ]
-            },
+            field_problem(
+                {
+                    "format": [
+                        "Select a valid choice. \ufffd\ufffd\ufffd is not one of the available "
+                        "choices."
+                    ]
+                }
+            ),
         ),
     ],
 )
@@ -614,12 +628,12 @@ def test_bad_list_parameter_is_400_or_404_naming_it(demo, anon, query, status, b
 )
 def test_malformed_address_is_json_404(db, anon, path):
     response = anon.get(path)
-    assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
+    assert (response.status_code, response.json()) == (404, problem(404, "Not found."))
 
 
 def test_huge_id_is_404(db, anon):
     response = anon.get("/api/v1/venues/999999999999999999/")
     assert (response.status_code, response.json()) == (
         404,
-        {"detail": "No Venue matches the given query."},
+        problem(404, "No Venue matches the given query."),
     )

@@ -3,10 +3,13 @@
 import json
 import re
 
+import jsonschema
 import pytest
 import yaml
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
+
+from meetings.models import Event
 
 ENDPOINTS = {
     "/api/v1/delegations/": ["get", "post"],
@@ -53,13 +56,35 @@ def test_schema_describes_every_endpoint(schema):
 def test_schema_describes_the_shared_meeting_filters(schema):
     parameters = schema["paths"]["/api/v1/meetings/"]["get"]["parameters"]
     assert {p["name"]: p["schema"] for p in parameters} == {
-        "country": {"type": "string"},
-        "format": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "If-None-Match": {
+            "type": "string",
+            "description": "`*`, or one or more entity tags separated by commas.",
+        },
+        "country": {
+            "type": "string",
+            "pattern": "^[A-Za-z]{2}$",
+            "format": "participant-code",
+            "example": "KH",
+        },
+        "format": {
+            "type": "array",
+            "items": {
+                "type": "string",
+                "pattern": "^[A-Za-z][A-Za-z0-9_]{1,19}$",
+                "format": "format-code",
+                "example": "AMM",
+            },
+        },
         "from": {"type": "string", "format": "date"},
-        "host": {"type": "string"},
+        "host": {
+            "type": "string",
+            "pattern": "^[A-Za-z]{2}$",
+            "format": "participant-code",
+            "example": "KH",
+        },
         "ordering": {"type": "string", "enum": ["start", "-start", "updated_at", "-updated_at"]},
-        "page": {"type": "integer", "minimum": 1},
-        "page_size": {"type": "integer", "minimum": 1},
+        "page": {"type": "integer", "minimum": 1, "maximum": 10**30 - 1},
+        "page_size": {"type": "integer", "minimum": 1, "maximum": 10**30 - 1},
         "q": {"type": "string"},
         "status": {
             "type": "array",
@@ -72,22 +97,20 @@ def test_schema_describes_the_shared_meeting_filters(schema):
     }
 
 
+READ = ["200", "304"]
+WRITE = ["400", "401", "403", "405", "406", "409", "415"]
+OBJECT_WRITE = sorted([*WRITE, "404", "412"])
+
+
 @pytest.mark.parametrize(
     ("path", "method", "statuses"),
     [
-        ("/api/v1/meetings/", "get", ["200", "304", "400", "401", "404", "429"]),
-        ("/api/v1/meetings/", "post", ["201", "400", "401", "403", "415"]),
-        ("/api/v1/meetings/{slug}/", "get", ["200", "304", "401", "404", "429"]),
-        (
-            "/api/v1/meetings/{slug}/",
-            "patch",
-            ["200", "400", "401", "403", "404", "412", "415"],
-        ),
-        (
-            "/api/v1/delegations/{id}/answer/",
-            "post",
-            ["200", "400", "401", "403", "404", "412", "415"],
-        ),
+        ("/api/v1/meetings/", "get", READ + ["400", "401", "404", "405", "406", "429"]),
+        ("/api/v1/meetings/", "post", ["201", *WRITE]),
+        ("/api/v1/meetings/{slug}/", "get", READ + ["401", "404", "405", "406", "429"]),
+        ("/api/v1/meetings/{slug}/", "patch", ["200", *OBJECT_WRITE]),
+        ("/api/v1/meetings/{slug}/invite/", "post", ["200", *OBJECT_WRITE]),
+        ("/api/v1/delegations/{id}/answer/", "post", ["200", *OBJECT_WRITE]),
     ],
 )
 def test_schema_describes_error_responses(schema, path, method, statuses):
@@ -144,3 +167,149 @@ def test_docs_page_uses_only_local_assets(client):
         True,
         True,
     )
+
+
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+FIELD_PROBLEM = {"$ref": "#/components/schemas/FieldProblem"}
+
+
+def test_schema_describes_every_error_as_a_problem_document(schema):
+    shapes = {
+        (status, media_type, content["schema"]["$ref"])
+        for operations in schema["paths"].values()
+        for operation in operations.values()
+        for status, response in operation["responses"].items()
+        if status >= "400"
+        for media_type, content in response["content"].items()
+    }
+    assert sorted(shapes) == [
+        ("400", "application/problem+json", FIELD_PROBLEM["$ref"]),
+        *[
+            (status, "application/problem+json", PROBLEM["$ref"])
+            for status in ("401", "403", "404", "405", "406")
+        ],
+        ("409", "application/problem+json", FIELD_PROBLEM["$ref"]),
+        *[
+            (status, "application/problem+json", PROBLEM["$ref"])
+            for status in ("412", "415", "429")
+        ],
+    ]
+
+
+def _headers(operation: dict, status: str) -> list[str]:
+    return sorted(operation["responses"][status].get("headers", {}))
+
+
+def test_schema_declares_the_http_headers(schema):
+    meetings = schema["paths"]["/api/v1/meetings/"]
+    meeting = schema["paths"]["/api/v1/meetings/{slug}/"]
+    invite = schema["paths"]["/api/v1/meetings/{slug}/invite/"]["post"]
+    request_headers = {
+        (path, method): sorted(
+            p["name"] for p in operation.get("parameters", []) if p["in"] == "header"
+        )
+        for path, method, operation in [
+            ("meetings", "get", meetings["get"]),
+            ("meetings", "post", meetings["post"]),
+            ("meeting", "patch", meeting["patch"]),
+        ]
+    }
+    assert (
+        request_headers,
+        _headers(meetings["get"], "200"),
+        _headers(meetings["get"], "304"),
+        _headers(meetings["get"], "429"),
+        _headers(meetings["post"], "201"),
+        _headers(meetings["post"], "401"),
+        _headers(meeting["patch"], "200"),
+        _headers(meeting["patch"], "405"),
+        _headers(invite, "200"),
+    ) == (
+        {
+            ("meetings", "get"): ["If-None-Match"],
+            ("meetings", "post"): [],
+            ("meeting", "patch"): ["If-Match"],
+        },
+        ["ETag"],
+        ["ETag"],
+        ["Retry-After"],
+        ["ETag", "Location"],
+        ["WWW-Authenticate"],
+        ["ETag"],
+        ["Allow"],
+        [],
+    )
+
+
+def _properties(name: str, schema: dict):
+    for prop_name, prop in schema.get("properties", {}).items():
+        yield f"{name}.{prop_name}", prop
+        yield from _properties(f"{name}.{prop_name}", prop)
+        if isinstance(prop.get("items"), dict):
+            yield from _properties(f"{name}.{prop_name}[]", prop["items"])
+
+
+def test_every_property_has_a_description(schema):
+    undescribed = [
+        name
+        for component, body in schema["components"]["schemas"].items()
+        for name, prop in _properties(component, body)
+        if not prop.get("description")
+    ]
+    assert undescribed == []
+
+
+def _examples(node, path=""):
+    """Every (where, example, schema) in the document, `example` keywords and `examples`."""
+    if isinstance(node, dict):
+        if "example" in node:
+            yield path, node["example"], node
+        for key, value in node.items():
+            yield from _examples(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _examples(value, f"{path}/{index}")
+
+
+def test_every_example_is_accepted_by_the_schema_around_it(schema):
+    refused = []
+    for where, example, around in _examples(schema):
+        subschema = {key: value for key, value in around.items() if key != "example"}
+        subschema = _resolved(schema, subschema)
+        validator = jsonschema.Draft4Validator(
+            {**subschema, "components": schema["components"]},
+            format_checker=jsonschema.FormatChecker(),
+        )
+        if not validator.is_valid(example):
+            refused.append(where)
+    assert refused == []
+
+
+def _resolved(schema: dict, node: dict) -> dict:
+    """An OpenAPI 3.0 subschema as JSON Schema: `nullable` as a null alternative."""
+    if node.get("nullable"):
+        rest = {key: value for key, value in node.items() if key != "nullable"}
+        return {"anyOf": [rest, {"type": "null"}]}
+    return node
+
+
+def test_the_event_example_is_an_event_slug(schema, demo):
+    event = schema["components"]["schemas"]["MeetingInputRequest"]["properties"]["event"]
+    slug = event.get("example") or event["allOf"][0].get("example")
+    assert (slug, Event.objects.filter(slug=slug).exists()) == (
+        "2022-55th-amm-and-related-meetings",
+        True,
+    )
+
+
+def test_schema_refuses_a_format_code_that_is_no_code(schema):
+    parameters = schema["paths"]["/api/v1/meetings/"]["get"]["parameters"]
+    items = next(p for p in parameters if p["name"] == "format")["schema"]["items"]
+    validator = jsonschema.Draft4Validator(items)
+    assert [validator.is_valid(value) for value in ("0", "", "AMM", "eas", "SUMMIT")] == [
+        False,
+        False,
+        True,
+        True,
+        True,
+    ]

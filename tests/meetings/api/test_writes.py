@@ -18,6 +18,7 @@ from tests.factories import (
     UserFactory,
     VenueFactory,
 )
+from tests.meetings.api.expected import field_problem, problem
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +106,7 @@ def test_anonymous_write_names_the_missing_credentials(calendar, anon):
     response = anon.post("/api/v1/meetings/", {}, format="json")
     assert (response.status_code, response.json(), response["WWW-Authenticate"]) == (
         401,
-        {"detail": "Authentication credentials were not provided."},
+        problem(401, "Authentication credentials were not provided."),
         "Token",
     )
 
@@ -115,7 +116,7 @@ def test_viewer_write_is_refused_with_a_reason(calendar, client_for, viewer):
     response = client_for(viewer).post(f"/api/v1/meetings/{meeting.slug}/cancel/", format="json")
     assert (response.status_code, response.json()) == (
         403,
-        {"detail": "You do not have permission to make this change."},
+        problem(403, "You do not have permission to make this change."),
     )
 
 
@@ -123,7 +124,7 @@ def test_bad_token_is_401(calendar):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
     response = client.get("/api/v1/meetings/")
-    assert (response.status_code, response.json()) == (401, {"detail": "Invalid token."})
+    assert (response.status_code, response.json()) == (401, problem(401, "Invalid token."))
 
 
 def test_staff_session_may_write(calendar, editor):
@@ -302,7 +303,7 @@ BAD_MEETINGS = [
     ({"venue": "1"}, {"venue": ["Give a venue id (an integer); see /api/v1/venues/."]}),
     ({"host": "ZZ"}, {"host": ["There is no participant code “ZZ”."]}),
     ({"counterpart": "Q"}, {"counterpart": ["Give a participant code as a string, e.g. “KH”."]}),
-    ({"event": "no-such-event"}, {"event": ["There is no slug “no-such-event”."]}),
+    ({"event": "no-such-event"}, {"event": ["There is no event slug “no-such-event”."]}),
     (
         {"timezone": "Mars/Olympus_Mons"},
         {"timezone": ["“Mars/Olympus_Mons” is not an IANA time zone name (e.g. Asia/Phnom_Penh)."]},
@@ -311,7 +312,6 @@ BAD_MEETINGS = [
         {"venue": None},
         {"timezone": ["Give an IANA time zone, or a venue that has one."]},
     ),
-    ({"number": 55}, {"number": ["AMM number 55 already exists: 2030-amm-55."]}),
     ({"number": 0}, {"number": ["Ensure this value is greater than or equal to 1."]}),
     ({"number": "56"}, {"number": ["A valid integer is required."]}),
     ({"title": 56}, {"title": ["Not a valid string."]}),
@@ -372,21 +372,50 @@ def test_create_meeting_bad_input_is_400_naming_the_field(
     } | change
     payload = {name: value for name, value in payload.items() if value != "__drop__"}
     response = client_for(editor).post("/api/v1/meetings/", payload, format="json")
-    assert (response.status_code, response.json(), Meeting.objects.count()) == (400, errors, 1)
+    assert (response.status_code, response.json(), Meeting.objects.count()) == (
+        400,
+        field_problem(errors),
+        1,
+    )
+
+
+def test_create_meeting_with_a_taken_number_is_409_naming_the_field(calendar, client_for, editor):
+    meeting, _ = calendar
+    payload = {
+        "format": "AMM",
+        "number": 55,
+        "venue": meeting.venue_id,
+        "start": "2031-07-20T09:00:00+07:00",
+        "end": "2031-07-20T12:00:00+07:00",
+    }
+    response = client_for(editor).post("/api/v1/meetings/", payload, format="json")
+    assert (response.status_code, response.json(), Meeting.objects.count()) == (
+        409,
+        field_problem({"number": ["AMM number 55 already exists: 2030-amm-55."]}, status=409),
+        1,
+    )
 
 
 def test_malformed_json_is_400(calendar, client_for, editor):
     response = client_for(editor).post(
         "/api/v1/meetings/", data="{not json", content_type="application/json"
     )
-    assert (response.status_code, list(response.json())) == (400, ["detail"])
+    assert (response.status_code, response["Content-Type"], response.json()) == (
+        400,
+        "application/problem+json",
+        problem(
+            400,
+            "JSON parse error - Expecting property name enclosed in double quotes: "
+            "line 1 column 2 (char 1)",
+        ),
+    )
 
 
 def test_json_that_is_not_an_object_is_400(calendar, client_for, editor):
     response = client_for(editor).post("/api/v1/meetings/", [1, 2], format="json")
     assert (response.status_code, response.json()) == (
         400,
-        {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]},
+        field_problem({"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}),
     )
 
 
@@ -396,7 +425,7 @@ def test_form_encoded_body_is_415(calendar, client_for, editor):
     )
     assert (response.status_code, response.json()) == (
         415,
-        {"detail": 'Unsupported media type "application/x-www-form-urlencoded" in request.'},
+        problem(415, 'Unsupported media type "application/x-www-form-urlencoded" in request.'),
     )
 
 
@@ -459,15 +488,15 @@ def test_update_all_day_zone_keeps_the_days(calendar, client_for, editor):
     )
 
 
-def test_update_number_to_an_existing_one_is_400(calendar, client_for, editor):
+def test_update_number_to_an_existing_one_is_409(calendar, client_for, editor):
     meeting, _ = calendar
     MeetingFactory(format=meeting.format, number=54, start=START - dt.timedelta(days=365))
     response = client_for(editor).patch(
         f"/api/v1/meetings/{meeting.slug}/", {"number": 54}, format="json"
     )
     assert (response.status_code, response.json()) == (
-        400,
-        {"number": ["AMM number 54 already exists: 2029-amm-54."]},
+        409,
+        field_problem({"number": ["AMM number 54 already exists: 2029-amm-54."]}, status=409),
     )
 
 
@@ -475,7 +504,7 @@ def test_update_unknown_meeting_is_404(calendar, client_for, editor):
     response = client_for(editor).patch("/api/v1/meetings/1999-amm-32/", {}, format="json")
     assert (response.status_code, response.json()) == (
         404,
-        {"detail": "No Meeting matches the given query."},
+        problem(404, "No Meeting matches the given query."),
     )
 
 
@@ -546,7 +575,7 @@ def test_reschedule_without_times_is_400(calendar, client_for, editor):
     )
     assert (response.status_code, response.json()) == (
         400,
-        {"non_field_errors": ["Give start and end, or first_day and last_day."]},
+        field_problem({"non_field_errors": ["Give start and end, or first_day and last_day."]}),
     )
 
 
@@ -559,7 +588,7 @@ def test_reschedule_naive_end_is_400(calendar, client_for, editor):
     )
     assert (response.status_code, response.json()) == (
         400,
-        {"end": ["end must carry a UTC offset (e.g. 2022-08-03T09:00:00+07:00)."]},
+        field_problem({"end": ["end must carry a UTC offset (e.g. 2022-08-03T09:00:00+07:00)."]}),
     )
 
 
@@ -647,7 +676,7 @@ def test_answer_must_be_confirmed_or_declined(calendar, client_for, editor):
     )
     assert (response.status_code, response.json()) == (
         400,
-        {"attendance": ['"invited" is not a valid choice.']},
+        field_problem({"attendance": ['"invited" is not a valid choice.']}),
     )
 
 
@@ -687,14 +716,14 @@ def test_create_delegation_through_the_service(calendar, client_for, editor):
     )
 
 
-def test_create_duplicate_delegation_is_400(calendar, client_for, editor):
+def test_create_duplicate_delegation_is_409(calendar, client_for, editor):
     meeting, _ = calendar
     response = client_for(editor).post(
         "/api/v1/delegations/", {"meeting": meeting.slug, "participant": "KH"}, format="json"
     )
     assert (response.status_code, response.json()) == (
-        400,
-        {"participant": ["KH already has a delegation to 2030-amm-55."]},
+        409,
+        field_problem({"participant": ["KH already has a delegation to 2030-amm-55."]}, status=409),
     )
 
 
@@ -707,7 +736,7 @@ def test_create_delegation_bad_addresses_are_400(calendar, client_for, editor):
     )
     assert (response.status_code, response.json()) == (
         400,
-        {"contact_emails": {"1": ["Enter a valid email address."]}},
+        field_problem({"contact_emails.1": ["Enter a valid email address."]}),
     )
 
 
@@ -717,7 +746,7 @@ def test_create_delegation_to_unknown_meeting_is_400(calendar, client_for, edito
     )
     assert (response.status_code, response.json()) == (
         400,
-        {"meeting": ["There is no slug “1999-amm-32”."]},
+        field_problem({"meeting": ["There is no slug “1999-amm-32”."]}),
     )
 
 
@@ -764,7 +793,7 @@ def test_if_match_with_stale_etag_is_412(calendar, client_for, editor, superuser
     )
     assert (response.status_code, response.json(), Meeting.objects.get(pk=meeting.pk).status) == (
         412,
-        {"detail": "The object changed since you read it: its ETag no longer matches If-Match."},
+        problem(412, "The object changed since you read it: its ETag no longer matches If-Match."),
         MeetingStatus.SCHEDULED,
     )
 
@@ -815,7 +844,7 @@ def test_lone_surrogate_in_json_is_400_naming_the_field(calendar, client_for, ed
     response = client_for(editor).generic(
         "PATCH", f"/api/v1/meetings/{meeting.slug}/", body, content_type="application/json"
     )
-    assert (response.status_code, response.json()) == (400, errors)
+    assert (response.status_code, response.json()) == (400, field_problem(errors))
 
 
 @pytest.mark.parametrize(
@@ -824,11 +853,129 @@ def test_lone_surrogate_in_json_is_400_naming_the_field(calendar, client_for, ed
         ({"timezone": "Asia/\x00"}, {"timezone": ["Null characters are not allowed."]}),
         ({"status": "\x00"}, {"status": ['"\x00" is not a valid choice.']}),
         ({"venue": 2**70}, {"venue": [f"There is no venue with id {2**70}."]}),
-        ({"event": "a\x00"}, {"event": ["Give a slug as a string, e.g. “2022-amm-55”."]}),
+        (
+            {"event": "a\x00"},
+            {
+                "event": [
+                    "Give an event slug as a string, e.g. “2022-55th-amm-and-related-meetings”."
+                ]
+            },
+        ),
         ({"number": 2**40}, {"number": ["Ensure this value is less than or equal to 32767."]}),
     ],
 )
 def test_hostile_update_is_400_naming_the_field(calendar, client_for, editor, change, errors):
     meeting, _ = calendar
     response = client_for(editor).patch(f"/api/v1/meetings/{meeting.slug}/", change, format="json")
-    assert (response.status_code, response.json()) == (400, errors)
+    assert (response.status_code, response.json()) == (400, field_problem(errors))
+
+
+# Unsupported methods -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["anonymous", "bad token", "viewer", "editor"])
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("delete", "/api/v1/meetings/2030-amm-55/", "GET, PATCH, HEAD, OPTIONS"),
+        ("put", "/api/v1/meetings/2030-amm-55/", "GET, PATCH, HEAD, OPTIONS"),
+        ("patch", "/api/v1/meetings/", "GET, POST, HEAD, OPTIONS"),
+        ("post", "/api/v1/formats/", "GET, HEAD, OPTIONS"),
+        ("get", "/api/v1/meetings/2030-amm-55/cancel/", "POST, OPTIONS"),
+        ("post", "/api/v1/", "GET, HEAD, OPTIONS"),
+    ],
+)
+def test_unsupported_method_is_405_before_credentials_are_checked(
+    calendar, client_for, request, viewer, editor, who, method, path, allow
+):
+    if who == "bad token":
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    else:
+        client = client_for(None if who == "anonymous" else request.getfixturevalue(who))
+    response = getattr(client, method)(path, {}, format="json")
+    assert (
+        response.status_code,
+        response["Allow"],
+        response["Content-Type"],
+        response.json(),
+        Meeting.objects.get(slug="2030-amm-55").status,
+    ) == (
+        405,
+        allow,
+        "application/problem+json",
+        problem(405, f'Method "{method.upper()}" not allowed.'),
+        MeetingStatus.SCHEDULED,
+    )
+
+
+# Write responses carry the ETag a GET returns ----------------------------------------------
+
+
+def test_write_responses_carry_the_etag_a_get_returns(calendar, client_for, editor):
+    meeting, delegation = calendar
+    client = client_for(editor)
+    url = f"/api/v1/meetings/{meeting.slug}/"
+    writes = [
+        client.patch(url, {"status_note": "Confirmed"}, format="json"),
+        client.post(f"{url}postpone/", {"reason": "Venue"}, format="json"),
+        client.post(
+            f"{url}reschedule/",
+            {"start": "2030-09-01T14:00:00+07:00", "end": "2030-09-01T17:00:00+07:00"},
+            format="json",
+        ),
+        client.post(f"{url}cancel/", {"reason": "Storm"}, format="json"),
+    ]
+    etags = [response["ETag"] for response in writes]
+    read = client.get(url)
+    answered = client.post(
+        f"/api/v1/delegations/{delegation.pk}/answer/", {"attendance": "declined"}, format="json"
+    )
+    read_delegation = client.get(f"/api/v1/delegations/{delegation.pk}/")
+    assert (
+        [response.status_code for response in writes],
+        len(set(etags)),
+        etags[-1],
+        answered.status_code,
+        answered["ETag"],
+    ) == ([200, 200, 200, 200], 4, read["ETag"], 200, read_delegation["ETag"])
+
+
+def test_created_resources_carry_the_etag_a_get_returns(calendar, client_for, editor):
+    meeting, _ = calendar
+    client = client_for(editor)
+    created_meeting = client.post(
+        "/api/v1/meetings/",
+        {
+            "format": "AMM",
+            "number": 56,
+            "venue": meeting.venue_id,
+            "start": "2031-07-20T09:00:00+07:00",
+            "end": "2031-07-20T12:00:00+07:00",
+        },
+        format="json",
+    )
+    created_delegation = client.post(
+        "/api/v1/delegations/", {"meeting": meeting.slug, "participant": "RU"}, format="json"
+    )
+    assert (
+        created_meeting.status_code,
+        created_meeting["ETag"],
+        created_delegation.status_code,
+        created_delegation["ETag"],
+    ) == (
+        201,
+        client.get(created_meeting["Location"])["ETag"],
+        201,
+        client.get(created_delegation["Location"])["ETag"],
+    )
+
+
+def test_write_etag_is_accepted_by_if_match(calendar, client_for, editor):
+    meeting, _ = calendar
+    client = client_for(editor)
+    url = f"/api/v1/meetings/{meeting.slug}/"
+    first = client.patch(url, {"status_note": "Confirmed"}, format="json")
+    second = client.patch(url, {"mode": "hybrid"}, format="json", HTTP_IF_MATCH=first["ETag"])
+    stale = client.patch(url, {"mode": "virtual"}, format="json", HTTP_IF_MATCH=first["ETag"])
+    assert (second.status_code, stale.status_code) == (200, 412)
