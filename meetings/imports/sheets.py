@@ -11,12 +11,12 @@ that name at the subclass (read.py calls it once, at import).
 """
 
 from typing import Any
-from xml.etree.ElementTree import iterparse  # noqa: S405 (openpyxl's own parser; no DTDs)
 
 import openpyxl.reader.excel
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
 from openpyxl.worksheet.dimensions import SheetDimension
+from openpyxl.xml.functions import iterparse  # openpyxl's own parser: defusedxml's
 
 
 class LazilySizedWorksheet(ReadOnlyWorksheet):
@@ -25,7 +25,7 @@ class LazilySizedWorksheet(ReadOnlyWorksheet):
     def _get_size(self) -> None:
         sheet: Any = self  # openpyxl's private attributes are not in its type stubs
         with sheet._get_source() as source:
-            for _event, element in iterparse(source, events=("start",)):  # noqa: S314
+            for _event, element in iterparse(source, events=("start",)):
                 if element.tag == DIMENSION_TAG:
                     dimension = SheetDimension.from_tree(element)
                     boundaries = dimension.boundaries if dimension is not None else None
