@@ -24,7 +24,11 @@ def feed_links(params: dict[str, str | list[str]] | None = None) -> FeedLinks:
             if value
         ),
     )
-    url = settings.SITE_URL + reverse("meetings:feed") + (f"?{query}" if query else "")
+    return links_to(settings.SITE_URL + reverse("meetings:feed") + (f"?{query}" if query else ""))
+
+
+def links_to(url: str) -> FeedLinks:
+    """The ways to subscribe to the calendar at `url` (an absolute https address)."""
     webcal = "webcal://" + url.split("://", 1)[1]
     google = "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe="")
     return FeedLinks(https=url, webcal=webcal, google=google)

@@ -218,6 +218,11 @@ def headline_event(*, today: dt.date) -> Event | None:
     )
 
 
+def public_event(slug: str) -> Event | None:
+    """The published umbrella event of `slug`, with its host, if any."""
+    return Event.objects.select_related("host").filter(slug=slug, published=True).first()
+
+
 def event_public_meetings(event: Event) -> QuerySet[Meeting]:
     """The published meetings of an umbrella event, in calendar order."""
     return public_meeting_rows().filter(event=event)

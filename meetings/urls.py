@@ -1,6 +1,6 @@
 from django.urls import include, path, register_converter
 
-from .views import calendar, changes, feeds, pages, rsvp, search
+from .views import calendar, changes, events, feeds, pages, rsvp, search
 
 
 class CodeConverter:
@@ -28,6 +28,8 @@ urlpatterns = [
     path("calendar/<int:year>/<int:month>/", calendar.month, name="month"),
     path("formats/<code:code>/", pages.format_detail, name="format"),
     path("countries/<code:code>/", pages.country_detail, name="country"),
+    path("events/<slug:slug>.ics", feeds.event_ics, name="event-ics"),
+    path("events/<slug:slug>/", events.event_detail, name="event"),
     path("feeds/meetings.ics", feeds.meetings_feed, name="feed"),
     path("changes/", changes.changes, name="changes"),
     path("search/", search.search, name="search"),

@@ -37,7 +37,7 @@ def visible_meetings(user: AnyUser | None) -> QuerySet[Meeting]:
 def visible_events(user: AnyUser | None) -> QuerySet[Event]:
     """Umbrella events `user` may read, each with the slugs of its visible meetings."""
     events = Event.objects.select_related("host")
-    meetings = Meeting.objects.only("slug", "event_id", "start").order_by("start", "slug")
+    meetings = Meeting.objects.select_related("format").order_by("start", "slug")
     if not sees_unpublished(user, "event"):
         events = events.filter(published=True)
     if not sees_unpublished(user, "meeting"):

@@ -377,6 +377,40 @@ class EventRefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ProgrammeMeetingSerializer(serializers.ModelSerializer):
+    """A meeting as an event's programme lists it: what, when, where it stands."""
+
+    format: "serializers.SlugRelatedField[Format]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="Format code."
+    )
+    start = VenueTimeField(help_text="At the venue, with its UTC offset.")
+    end = VenueTimeField(help_text="At the venue; for all-day meetings, midnight after the end.")
+    first_day = serializers.DateField(read_only=True, help_text="First day, at the venue.")
+    last_day = serializers.DateField(read_only=True, help_text="Last day, at the venue.")
+    url = serializers.SerializerMethodField(help_text="The meeting's page on the site.")
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "slug",
+            "title",
+            "format",
+            "status",
+            "all_day",
+            "start",
+            "end",
+            "timezone",
+            "first_day",
+            "last_day",
+            "url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, meeting: Meeting) -> str:
+        return absolute(meeting.get_absolute_url())
+
+
 class EventSerializer(serializers.ModelSerializer):
     host: "serializers.SlugRelatedField[Participant]" = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True
@@ -385,6 +419,13 @@ class EventSerializer(serializers.ModelSerializer):
         child_relation=serializers.SlugRelatedField(slug_field="slug", read_only=True),
         read_only=True,
     )
+    programme = ProgrammeMeetingSerializer(
+        source="meetings",
+        many=True,
+        read_only=True,
+        help_text="The event's meetings in calendar order, with their times.",
+    )
+    url = serializers.SerializerMethodField(help_text="The event's page on the site.")
 
     class Meta:
         model = Event
@@ -397,8 +438,14 @@ class EventSerializer(serializers.ModelSerializer):
             "description",
             "published",
             "meetings",
+            "programme",
+            "url",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, event: Event) -> str:
+        return absolute(event.get_absolute_url())
 
 
 class DelegationRefSerializer(serializers.ModelSerializer):

@@ -155,6 +155,12 @@ class Event(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("meetings:event", kwargs={"slug": self.slug})
+
+    def get_ics_url(self) -> str:
+        return reverse("meetings:event-ics", kwargs={"slug": self.slug})
+
 
 class Meeting(models.Model):
     """One meeting. Times are stored in UTC with the venue's IANA zone beside them.

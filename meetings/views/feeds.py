@@ -1,4 +1,4 @@
-"""The iCal doors: /feeds/meetings.ics and /meetings/<slug>.ics.
+"""The iCal doors: /feeds/meetings.ics, /meetings/<slug>.ics and /events/<slug>.ics.
 
 meetings.feeds builds the documents and keeps them; these views parse the request and
 answer with the validators (ETag, Last-Modified), a 304 when the reader has the bytes,
@@ -48,4 +48,16 @@ def meeting_ics(request: HttpRequest, slug: str) -> HttpResponseBase:
         raise Http404("No such meeting.")
     document = calendar_document(entries, name=ical.clean_text(entries[0].title))
     document = stable_since(caching.digest(("meeting", settings.SITE_URL, slug)), document)
+    return _respond(request, document, filename=f"{slug}.ics")
+
+
+@require_safe
+def event_ics(request: HttpRequest, slug: str) -> HttpResponseBase:
+    """/events/<slug>.ics: the published meetings of a published umbrella event."""
+    event = selectors.public_event(slug)
+    if event is None:
+        raise Http404("No such event.")
+    entries = selectors.feed_entries(selectors.feed_meetings().filter(event=event))
+    document = calendar_document(entries, name=ical.clean_text(event.title))
+    document = stable_since(caching.digest(("event", settings.SITE_URL, slug)), document)
     return _respond(request, document, filename=f"{slug}.ics")

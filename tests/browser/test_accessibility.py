@@ -43,6 +43,7 @@ PAGES = [
     ("country", "/countries/ru/", 200),
     ("changes", "/changes/", 200),
     ("search", "/search/?q=Lavrov", 200),
+    ("event", "/events/2022-55th-amm-and-related-meetings/", 200),
     ("search-bad", "/search/?q=", 400),
     ("rsvp", RSVP, 200),
     ("rsvp-refused", "/rsvp/not-a-token/", 400),

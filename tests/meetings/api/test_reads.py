@@ -462,8 +462,36 @@ def test_reference_event_is_exact(demo, anon):
             "published; the dates are those publicly reported.",
             "published": True,
             "meetings": ["2022-amm-55", "2022-apt-23", "2022-pmc-ru", "2022-arf-29", "2022-eas-12"],
+            "programme": [
+                programme_row(slug, title, code, day)
+                for slug, title, code, day in [
+                    ("2022-amm-55", "55th ASEAN Foreign Ministers' Meeting", "AMM", 3),
+                    ("2022-apt-23", "23rd ASEAN Plus Three Foreign Ministers' Meeting", "APT", 4),
+                    ("2022-pmc-ru", "ASEAN-Russia Post Ministerial Conference", "PMC", 4),
+                    ("2022-arf-29", "29th ASEAN Regional Forum", "ARF", 5),
+                    ("2022-eas-12", "12th East Asia Summit Foreign Ministers' Meeting", "EAS", 5),
+                ]
+            ],
+            "url": "http://127.0.0.1:8000/events/2022-55th-amm-and-related-meetings/",
         },
     )
+
+
+def programme_row(slug: str, title: str, code: str, day: int) -> dict:
+    """A reference meeting in an event's programme: all day, held, in Phnom Penh."""
+    return {
+        "slug": slug,
+        "title": title,
+        "format": code,
+        "status": "held",
+        "all_day": True,
+        "start": f"2022-08-{day:02d}T00:00:00+07:00",
+        "end": f"2022-08-{day + 1:02d}T00:00:00+07:00",
+        "timezone": "Asia/Phnom_Penh",
+        "first_day": f"2022-08-{day:02d}",
+        "last_day": f"2022-08-{day:02d}",
+        "url": f"http://127.0.0.1:8000/meetings/{slug}/",
+    }
 
 
 def test_sample_event_lists_only_published_meetings_to_anonymous(demo, anon):
