@@ -218,6 +218,12 @@ def headline_event(*, today: dt.date) -> Event | None:
     )
 
 
+def meeting_years() -> list[int]:
+    """The years with a published meeting, latest first: the archive's years."""
+    published = Meeting.objects.filter(published=True)
+    return [day.year for day in published.dates("first_day", "year", order="DESC")]
+
+
 def public_event(slug: str) -> Event | None:
     """The published umbrella event of `slug`, with its host, if any."""
     return Event.objects.select_related("host").filter(slug=slug, published=True).first()

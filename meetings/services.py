@@ -308,7 +308,8 @@ def _delegation_write(
         # The version is the database's: a stale instance never brings a revoked link back.
         delegation.link_version = stored["link_version"]
         before = Delegation(contact_emails=stored["contact_emails"]).address_set
-        new_addresses = before != delegation.address_set
+        # Addresses given where there were none replace no link: nobody could hold one.
+        new_addresses = bool(before) and before != delegation.address_set
         if new_addresses or stored["participant_id"] != delegation.participant_id:
             delegation.link_version += 1
     delegation.revision += 1

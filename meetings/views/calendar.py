@@ -10,6 +10,7 @@ from django.utils.dateformat import format as date_format
 
 from meetings import selectors
 from meetings.caching import cached_page
+from meetings.enums import MeetingStatus
 from meetings.filters import InvalidFilter, filter_params, filtered_meetings
 from meetings.views.shared import by_day, feed_of
 
@@ -27,8 +28,16 @@ def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
         params.pop(name, None)
     previous = month_first - dt.timedelta(days=1)
     following = month_last + dt.timedelta(days=1)
+    formats, participants = selectors.filter_choices()
     context = {
         "title": date_format(month_first, "F Y"),
+        # Two clicks to any month: its year, then the month.
+        "years": selectors.meeting_years(),
+        "months": [dt.date(year, n, 1) for n in range(1, 13)],
+        "formats": formats,
+        "participants": participants,
+        "statuses": MeetingStatus.choices,
+        "selected": {"format": params.getlist("format"), "status": params.getlist("status")},
         "month_first": month_first,
         "previous": previous,
         "following": following,

@@ -106,6 +106,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "upcoming": upcoming,
             "event": event,
             "timeline": timeline,
+            "years": selectors.meeting_years(),
             "today": timezone.localdate(),
             "now": now,
             "feed": feed_links(),

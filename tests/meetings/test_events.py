@@ -126,3 +126,55 @@ def test_api_event_lists_its_programme(client):
         ("2022-eas-12", "EAS", "2022-08-05", "held"),
     ]
     assert programme[0]["url"] == f"{SITE}/meetings/2022-amm-55/"
+
+
+# -- navigation -----------------------------------------------------------------------------
+
+
+def month_links(response) -> dict[str, str]:
+    """The month page's year and month links: text -> address."""
+    html = response.content.decode()
+    nav = html[
+        html.index('aria-label="Go to a month"') : html.index(
+            "</nav>", html.index('aria-label="Go to a month"')
+        )
+    ]
+    return {
+        re.sub(r"<[^>]+>", "", text): href.replace("&amp;", "&")
+        for href, text in re.findall(r'<a href="([^"]+)">(.*?)</a>', nav)
+    }
+
+
+def test_any_month_is_two_clicks_away_keeping_the_filter(client):
+    today = client.get("/calendar/2026/11/?format=AMM")
+
+    year = client.get(month_links(today)["2022"])
+    august = client.get(month_links(year)["Aug"])
+
+    assert month_links(today)["2022"] == "/calendar/2022/11/?format=AMM"
+    assert month_links(year)["Aug"] == "/calendar/2022/8/?format=AMM"
+    assert texts(august, "h1") == ["Meetings in August 2022"]
+    assert [a for a in texts(august, "a") if a.startswith("55th")] == [
+        "55th ASEAN Foreign Ministers' Meeting"
+    ]
+
+
+def test_month_page_has_the_list_filters_without_dates(client):
+    html = client.get("/calendar/2022/08/?format=EAS").content.decode()
+
+    assert '<form class="filters" method="get" action="/calendar/2022/08/"' in html
+    assert 'value="EAS" checked' in html
+    assert ('name="from"' in html, 'name="to"' in html) == (False, False)
+
+
+def test_meeting_page_links_to_its_month_and_home_to_every_year(client):
+    meeting = client.get("/meetings/2022-amm-55/").content.decode()
+    home = client.get("/")
+
+    assert '<a href="/calendar/2022/8/">See in calendar</a>' in meeting
+    archive = re.findall(
+        r'href="/meetings/\?from=(\d{4})-01-01&amp;to=\d{4}-12-31"', home.content.decode()
+    )
+    assert archive == sorted(
+        {str(m.first_day.year) for m in Meeting.objects.filter(published=True)}, reverse=True
+    )

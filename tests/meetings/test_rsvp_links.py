@@ -256,3 +256,26 @@ def test_refused_link_page_names_the_secretariats_address_when_set(
         '<p>The secretariat: <a href="mailto:rsvp@asean.example">rsvp@asean.example</a></p>'
         in with_address
     )
+
+
+def test_addresses_given_where_there_were_none_replace_no_link(client, frozen_now, meeting):
+    # An invitation on record, sent when the delegation had no address: no one holds a link.
+    delegation = DelegationFactory(meeting=meeting, invited_at=TODAY - dt.timedelta(days=30))
+    Reminder.objects.create(
+        delegation=delegation,
+        kind="invitation",
+        step="invitation",
+        due_at=TODAY - dt.timedelta(days=30),
+        status="sent",
+        sent_at=TODAY - dt.timedelta(days=30),
+    )
+
+    services.delegation_update(delegation=delegation, by=None, contact_emails="desk@ph.example")
+
+    stored = Delegation.objects.get(pk=delegation.pk)
+    assert (stored.link_version, outbox_rows(delegation)) == (
+        0,
+        [("invitation", "invitation", "sent")],
+    )
+    # The reminders to come carry a link made for the address: it works.
+    assert client.get(url(rsvp_token(stored))).status_code == 200

@@ -824,10 +824,10 @@ def test_month_grid_bad_filter_is_400_naming_the_parameter(client):
     response = client.get("/calendar/2026/11/?country=ZZ")
 
     assert response.status_code == 400
-    assert texts(response, "li")[-1:] == [
-        "The filter country: Select a valid choice. That choice is not one of the available "
-        "choices."
-    ]
+    assert texts(response, "div", "class", "notice-error")[0].split(" Correct")[0] == (
+        "Some filters could not be used The filter country: Select a valid choice. That "
+        "choice is not one of the available choices."
+    )
 
 
 @pytest.mark.usefixtures("demo")
