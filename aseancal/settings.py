@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",  # one-time backup codes, issued with a TOTP device
+    "corsheaders",
     "meetings",
 ]
 
@@ -105,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "aseancal.csp.PolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware, as it asks
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -118,6 +120,16 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "aseancal.urls"
+
+# Newsrooms' own pages may read the public data from the browser: the API, the iCal feeds
+# and the Atom feed answer any origin, for reading only and never with credentials (no
+# cookie, no Authorization header is let through a preflight).
+CORS_URLS_REGEX = r"^/(api/v1/|feeds/|meetings/[^/]+\.ics$|events/[^/]+\.ics$)"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_HEADERS = ("accept", "accept-language", "if-none-match", "if-modified-since")
+CORS_EXPOSE_HEADERS = ("ETag", "Last-Modified", "Retry-After")
 WSGI_APPLICATION = "aseancal.wsgi.application"
 
 TEMPLATES = [
