@@ -195,7 +195,7 @@ def test_a_remembered_api_read_carries_the_headers_of_a_fresh_one(demo, client):
     names = ("Content-Type", "ETag", "Vary")
     assert {n: remembered[n] for n in names} == {n: fresh[n] for n in names}
     assert (not_modified.status_code, not_modified["ETag"]) == (304, fresh["ETag"])
-    assert not_modified["Vary"] == fresh["Vary"] == "Accept, Authorization, Cookie"
+    assert not_modified["Vary"] == fresh["Vary"] == "Accept, Authorization, Cookie, origin"
 
 
 def test_every_surface_answers_if_none_match_alike(demo, client):

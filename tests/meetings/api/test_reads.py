@@ -559,7 +559,8 @@ def test_etag_is_the_same_for_the_same_data(demo, anon):
 
 def test_responses_vary_with_credentials(demo, anon):
     response = anon.get("/api/v1/meetings/2022-amm-55/")
-    assert response["Vary"] == "Accept, Authorization, Cookie"
+    # Origin: set by the CORS middleware on every public read (tests/meetings/test_cors.py).
+    assert response["Vary"] == "Accept, Authorization, Cookie, origin"
 
 
 # Throttling --------------------------------------------------------------------------------
