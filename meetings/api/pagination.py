@@ -1,11 +1,11 @@
 """Page-number pagination with a hard ceiling on the page size."""
 
-import re
-
 from django.core.paginator import Paginator
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
+
+from meetings.numbers import whole_number
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -17,11 +17,11 @@ def _positive(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw is None:
         return None
-    text = raw.strip()
-    # Any run of digits is accepted (a huge page size is capped, a huge page is past the end).
-    if not re.fullmatch(rf"[0-9]{{1,{MAX_DIGITS}}}", text) or int(text) < 1:
+    # Any number up to MAX_NUMBER (a huge page size is capped, a huge page is past the end).
+    number = whole_number(raw, low=1, high=MAX_NUMBER)
+    if number is None:
         raise ValidationError({name: ["Give a whole number from 1."]})
-    return int(text)
+    return number
 
 
 class Pagination(PageNumberPagination):
