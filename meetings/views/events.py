@@ -9,7 +9,7 @@ from meetings import selectors
 from meetings.caching import cached_page
 from meetings.links import links_to
 from meetings.models import Venue
-from meetings.views.shared import by_day
+from meetings.views.shared import event_days
 
 # OpenStreetMap at street level: a link only, no map tiles or scripts from elsewhere.
 OSM_URL = "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
@@ -29,8 +29,6 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if event is None:
         raise Http404("No such event.")
     meetings = list(selectors.event_public_meetings(event))
-    first = min([event.start_date, *(m.first_day for m in meetings)])
-    last = max([event.end_date, *(m.last_day for m in meetings)])
     venues = list({m.venue_id: m.venue for m in meetings if m.venue is not None}.values())
     return render(
         request,
@@ -38,7 +36,7 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "event": event,
             "meetings": meetings,
-            "programme": by_day(meetings, first, last),
+            "programme": event_days(event, meetings),
             "chair": selectors.chair_for(on=event.start_date),
             "today": timezone.localdate(),
             "venues": [(venue, osm_url(venue)) for venue in venues],

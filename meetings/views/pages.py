@@ -4,7 +4,6 @@ Every list takes the shared filter (meetings.filters), answers a bad value with 
 400 page naming the parameter, and links to the iCal feed with the same filter.
 """
 
-import datetime as dt
 from collections import Counter
 
 from django.core.paginator import EmptyPage, Page, Paginator
@@ -21,7 +20,7 @@ from meetings.filters import InvalidFilter, filter_params, filtered_meetings
 from meetings.links import feed_links
 from meetings.models import Format, Meeting, Participant
 from meetings.numbers import whole_number
-from meetings.views.shared import by_day, feed_of
+from meetings.views.shared import event_days, feed_of
 
 PAGE_SIZE = 30
 MAX_PAGE = 1_000_000  # past the last page is a 404; past this, not a page number at all
@@ -95,10 +94,7 @@ def home(request: HttpRequest) -> HttpResponse:
     timeline = []
     if event:
         meetings = list(selectors.event_public_meetings(event))
-        first = min([event.start_date, *(m.first_day for m in meetings)])
-        last = max([event.end_date, *(m.last_day for m in meetings)])
-        last = min(last, first + dt.timedelta(days=TIMELINE_MAX_DAYS - 1))
-        timeline = by_day(meetings, first, last)
+        timeline = event_days(event, meetings, max_days=TIMELINE_MAX_DAYS)
     return render(
         request,
         "meetings/home.html",

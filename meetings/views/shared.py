@@ -5,7 +5,7 @@ import datetime as dt
 from django.http import QueryDict
 
 from meetings.links import FeedLinks, feed_links
-from meetings.models import Meeting
+from meetings.models import Event, Meeting
 
 
 def feed_of(params: QueryDict) -> FeedLinks:
@@ -25,3 +25,13 @@ def by_day(meetings: list[Meeting], first: dt.date, last: dt.date) -> list[dict]
             if day in days:
                 days[day].append({"meeting": meeting, "day": n + 1, "of": span})
     return [{"date": day, "entries": entries} for day, entries in days.items()]
+
+
+def event_days(event: Event, meetings: list[Meeting], *, max_days: int | None = None) -> list[dict]:
+    """`by_day` over an umbrella event: its own days, widened to any meeting running past
+    them, and cut to `max_days` if given."""
+    first = min([event.start_date, *(m.first_day for m in meetings)])
+    last = max([event.end_date, *(m.last_day for m in meetings)])
+    if max_days is not None:
+        last = min(last, first + dt.timedelta(days=max_days - 1))
+    return by_day(meetings, first, last)
