@@ -272,23 +272,17 @@ def _preview(
             progress=job.progress,
         )
     except ImportFileError as exc:
-        _discard(job, str(exc))
+        job.discard(str(exc))
         form = form or ImportForm()
         form.add_error("file", str(exc))
         return _render(request, model_admin, {"form": form}, status=400)
     except BaseException:
-        _discard(job, FAILED)  # whatever stopped the preview, no upload is left behind
+        job.discard(FAILED)  # whatever stopped the preview, no upload is left behind
         raise
     job.finish(result)
     if not result.ok:
         job.upload.unlink(missing_ok=True)
     return _result_page(request, model_admin, token, result, status=200 if result.ok else 400)
-
-
-def _discard(job: ImportJob, message: str) -> None:
-    """Delete an upload that will not be imported; its progress file says why."""
-    job.upload.unlink(missing_ok=True)
-    job.fail(message)
 
 
 def _background_rows() -> int:
@@ -320,7 +314,7 @@ def _confirm(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpRespons
                 )
             result = run(progress=job.progress)
     except BaseException:
-        _discard(job, FAILED)
+        job.discard(FAILED)
         raise
     job.finish(result)
     if result.stale or not result.ok:

@@ -106,6 +106,11 @@ class ImportJob:
         """Failed for a reason that is not a row's."""
         self.write(state="failed", summary=message, bad_rows=0, error_count=0, errors=[])
 
+    def discard(self, message: str) -> None:
+        """Failed, and the upload deleted: it will not be imported (the state says why)."""
+        self.upload.unlink(missing_ok=True)
+        self.fail(message)
+
     def forget(self) -> None:
         """Delete the progress file (the upload stays)."""
         self.path.unlink(missing_ok=True)

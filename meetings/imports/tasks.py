@@ -50,8 +50,7 @@ def apply_import(file: str, name: str, user_pk: int, digest: str) -> str:
         )
     except Exception:
         logger.exception("The import of %s failed", name)
-        job.upload.unlink(missing_ok=True)
-        job.fail(FAILED)
+        job.discard(FAILED)
         return "failed"
     job.finish(result)
     if result.applied:
