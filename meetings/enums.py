@@ -55,3 +55,16 @@ class AnswerChannel(models.TextChoices):
     RSVP = "rsvp", "RSVP link"
     IMPORT = "import", "Import"
     DEMO = "demo", "Demo data"
+
+
+class DocumentKind(models.TextChoices):
+    """What a document attached to a meeting or an event is."""
+
+    AGENDA = "agenda", "Agenda"
+    JOINT_COMMUNIQUE = "joint_communique", "Joint communiqué"
+    CHAIRMANS_STATEMENT = "chairmans_statement", "Chairman's statement"
+    JOINT_STATEMENT = "joint_statement", "Joint statement"
+    DECLARATION = "declaration", "Declaration"
+    PRESS_RELEASE = "press_release", "Press release"
+    DELEGATION_STATEMENT = "delegation_statement", "Delegation statement"
+    MEDIA = "media", "Photos or video"

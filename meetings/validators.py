@@ -92,6 +92,34 @@ def validate_multiline(value: str) -> None:
     _refuse_controls(value, _CONTROLS_MULTILINE, "only line breaks and tabs are allowed")
 
 
+def validate_https_url(value: str) -> None:
+    """A public link: https only, so a page never links to plain http or a script URL."""
+    if value and not value.lower().startswith("https://"):
+        raise ValidationError("Enter an https:// address.", code="not_https")
+
+
+LANGUAGE_TAG_SHAPE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+
+
+def validate_language_tag(value: str) -> None:
+    """A BCP 47 language tag as written on documents: en, fr, zh-Hans, pt-BR."""
+    if not re.fullmatch(LANGUAGE_TAG_SHAPE, value or ""):
+        raise ValidationError(
+            "Enter a language tag such as en, fr, zh-Hans or pt-BR.", code="language_tag"
+        )
+
+
+PHONE_SHAPE = r"^\+?[0-9 ().-]{5,30}$"
+
+
+def validate_phone(value: str) -> None:
+    """A telephone number as printed for the press: digits, spaces, + ( ) . - only."""
+    if value and not re.fullmatch(PHONE_SHAPE, value):
+        raise ValidationError(
+            "Enter a telephone number: digits, spaces and + ( ) . - only.", code="phone"
+        )
+
+
 def split_addresses(value: str) -> list[str]:
     """Contact addresses as stored: one per line (commas and semicolons accepted)."""
     return [part.strip() for part in re.split(r"[\s,;]+", value or "") if part.strip()]

@@ -1,5 +1,6 @@
 from .calendar import Event, Format, Meeting, Venue
 from .delegations import Delegation
+from .materials import Document, PressConference, PressContact
 from .participants import Chairmanship, CoordinatorTerm, Membership, Participant
 from .reminders import Reminder, ReminderSchedule
 from .version import CalendarVersion
@@ -9,11 +10,14 @@ __all__ = [
     "Chairmanship",
     "CoordinatorTerm",
     "Delegation",
+    "Document",
     "Event",
     "Format",
     "Meeting",
     "Membership",
     "Participant",
+    "PressConference",
+    "PressContact",
     "Reminder",
     "ReminderSchedule",
     "Venue",

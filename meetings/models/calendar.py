@@ -14,6 +14,7 @@ from meetings.validators import (
     FORMAT_CODE_SHAPE,
     TIMEZONE_SHAPE,
     validate_format_code,
+    validate_https_url,
     validate_multiline,
     validate_one_line,
     validate_participant_code,
@@ -130,7 +131,46 @@ class Venue(models.Model):
         return self.name if self.name == self.city else f"{self.name}, {self.city}"
 
 
-class Event(models.Model):
+class PressInformation(models.Model):
+    """What the press needs to cover an event or a meeting; a meeting's own values, where
+    set, take the place of its event's (`meetings.press.press_for`)."""
+
+    accreditation_deadline = models.DateField(
+        "media accreditation deadline", null=True, blank=True, help_text="The last day to apply."
+    )
+    accreditation = models.TextField(
+        "how to apply for accreditation",
+        blank=True,
+        validators=[validate_multiline],
+        help_text="Plain text: where and how journalists apply, what they must send.",
+    )
+    accreditation_url = models.URLField(
+        "accreditation link",
+        max_length=500,
+        blank=True,
+        validators=[validate_https_url],
+        help_text="https:// page where journalists apply.",
+    )
+    media_centre = models.CharField(
+        "media centre",
+        max_length=300,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="Where the media centre is, e.g. Hall B, National Convention Centre.",
+    )
+    livestream_url = models.URLField(
+        "livestream or webcast link",
+        max_length=500,
+        blank=True,
+        validators=[validate_https_url],
+        help_text="https:// address; shown as “Live now” while the meeting is on.",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Event(PressInformation):
     """An umbrella of related meetings held back to back (“55th AMM and Related Meetings”)."""
 
     title = models.CharField("title", max_length=200, validators=[validate_one_line])
@@ -162,7 +202,7 @@ class Event(models.Model):
         return reverse("meetings:event-ics", kwargs={"slug": self.slug})
 
 
-class Meeting(models.Model):
+class Meeting(PressInformation):
     """One meeting. Times are stored in UTC with the venue's IANA zone beside them.
 
     All-day meetings store local midnight of the first day as `start` and local

@@ -35,6 +35,9 @@ TRACKED_TABLES = (
     "meetings_membership",
     "meetings_chairmanship",
     "meetings_coordinatorterm",
+    "meetings_document",
+    "meetings_presscontact",
+    "meetings_pressconference",
 )
 
 
