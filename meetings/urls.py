@@ -1,6 +1,6 @@
 from django.urls import include, path, register_converter
 
-from .views import calendar, changes, events, feeds, pages, rsvp, search
+from .views import calendar, changes, documents, events, feeds, pages, rsvp, search
 
 
 class CodeConverter:
@@ -30,6 +30,7 @@ urlpatterns = [
     path("countries/<code:code>/", pages.country_detail, name="country"),
     path("events/<slug:slug>.ics", feeds.event_ics, name="event-ics"),
     path("events/<slug:slug>/", events.event_detail, name="event"),
+    path("documents/<int:pk>/<str:name>", documents.document_file, name="document-file"),
     path("feeds/meetings.ics", feeds.meetings_feed, name="feed"),
     path("changes/", changes.changes, name="changes"),
     path("search/", search.search, name="search"),

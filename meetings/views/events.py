@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from meetings import selectors
+from meetings import documents, press, selectors
 from meetings.caching import cached_page
 from meetings.links import links_to
 from meetings.models import Venue
@@ -42,5 +42,8 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "venues": [(venue, osm_url(venue)) for venue in venues],
             "feed": links_to(settings.SITE_URL + event.get_ics_url()),
             "canonical": event.get_absolute_url(),
+            "documents": documents.public_documents(event=event),
+            "press": press.event_press(event),
+            "now": timezone.now(),
         },
     )

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from meetings import selectors
+from meetings import documents, press, selectors
 from meetings.caching import cached_page
 from meetings.changes import meeting_changes
 from meetings.enums import AttendanceStatus, MeetingStatus
@@ -103,6 +103,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "event": event,
             "timeline": timeline,
             "years": selectors.meeting_years(),
+            "live": press.live_meetings(now=now),
             "today": timezone.localdate(),
             "now": now,
             "feed": feed_links(),
@@ -191,5 +192,8 @@ def meeting_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "changes": meeting_changes(meeting),
             "feed": feed_links(subscribe),
             "canonical": meeting.get_absolute_url(),
+            "documents": documents.public_documents(meeting=meeting),
+            "press": press.meeting_press(meeting, event),
+            "now": timezone.now(),
         },
     )
