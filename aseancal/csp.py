@@ -1,9 +1,17 @@
-"""The Content-Security-Policy: django-csp 4, with one exception for the API's HTML pages.
+"""The Content-Security-Policy: django-csp 4, with two exceptions: the API's HTML pages,
+and the views other sites may show in a frame.
 
 No page may run inline script. Inline styles are refused too, except for the exact style
 attributes hashed in settings, and on the browsable API and Swagger UI pages under
 API_HTML_PREFIX, whose third-party templates and scripts write styles inline.
+
+No page may be framed (frame-ancestors 'none', X-Frame-Options: DENY) unless its view is
+decorated with `framable`: the embeddable widgets newsrooms put in an iframe.
 """
+
+import functools
+from collections.abc import Callable
+from typing import Any
 
 from csp.constants import HEADER, HEADER_REPORT_ONLY, SELF, UNSAFE_INLINE
 from csp.middleware import CheckableLazyObject, CSPMiddleware, PolicyParts
@@ -12,8 +20,13 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseBase
+from django.views.decorators.clickjacking import xframe_options_exempt
 
 API_HTML_PREFIX = "/api/"
+# Where a framable response may be shown: in a frame of any page (http or https).
+FRAME_ANCESTORS_ANYWHERE = ["*"]
+# The response attribute `framable` sets; a plain attribute, so the fast path below keeps it.
+_FRAMABLE = "_frame_anywhere"
 
 # Response attributes through which django-csp's decorators change one response's policy.
 _PER_RESPONSE = (
@@ -27,14 +40,28 @@ _PER_RESPONSE = (
     "_csp_replace_ro",
 )
 
-# The header for responses that use no nonce and no decorator, by "is an API HTML page".
-# Building it takes a good part of a cached page's time, and it changes only with settings.
-_plain_headers: dict[bool, str] = {}
+# The header for responses that use no nonce and no django-csp decorator, by ("is an API
+# HTML page", "is framable"). Building it takes a good part of a cached page's time, and it
+# changes only with settings.
+_plain_headers: dict[tuple[bool, bool], str] = {}
 
 
 @receiver(setting_changed)
 def _forget_headers(**kwargs) -> None:
     _plain_headers.clear()
+
+
+def framable(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Let any site show the view's responses in a frame: frame-ancestors * and no
+    X-Frame-Options. Put it outside `cached_page`, so that copies from the cache carry it."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        setattr(response, _FRAMABLE, True)
+        return response
+
+    return xframe_options_exempt(wrapper)
 
 
 class PolicyMiddleware(CSPMiddleware):
@@ -44,6 +71,8 @@ class PolicyMiddleware(CSPMiddleware):
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
     ) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
+        if getattr(response, _FRAMABLE, False):
+            parts.replace = {**(parts.replace or {}), "frame-ancestors": FRAME_ANCESTORS_ANYWHERE}
         if request.path_info.startswith(API_HTML_PREFIX):
             # Replaced, not added to: a hash in a directive would make 'unsafe-inline' void.
             parts.replace = {
@@ -72,11 +101,14 @@ class PolicyMiddleware(CSPMiddleware):
     ) -> HttpResponseBase:
         if not self.is_plain(request, response):
             return super().process_response(request, response)
-        api_html = request.path_info.startswith(API_HTML_PREFIX)
-        header = _plain_headers.get(api_html)
+        kind = (
+            request.path_info.startswith(API_HTML_PREFIX),
+            getattr(response, _FRAMABLE, False),
+        )
+        header = _plain_headers.get(kind)
         if header is None:
             parts = self.get_policy_parts(request, response)
-            header = _plain_headers[api_html] = build_policy(
+            header = _plain_headers[kind] = build_policy(
                 config=parts.config, update=parts.update, replace=parts.replace
             )
         if header:

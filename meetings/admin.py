@@ -11,22 +11,30 @@ from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from meetings import reminders, selectors, services
+from meetings import documents, reminders, selectors, services
 from meetings.enums import AnswerChannel, MeetingStatus
 from meetings.forms import DelegationAdminForm, MeetingAdminForm, VenueAdminForm
+from meetings.forms_materials import (
+    DocumentAdminForm,
+    PressConferenceForm,
+    PressConferenceFormSet,
+)
 from meetings.imports import admin_views as admin_import
 from meetings.models import (
     Chairmanship,
     CoordinatorTerm,
     Delegation,
+    Document,
     Event,
     Format,
     Meeting,
     Membership,
     Participant,
+    PressConference,
+    PressContact,
     Reminder,
     ReminderSchedule,
     Venue,
@@ -78,14 +86,164 @@ class VenueAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "name_local", "city"]
 
 
+# Press information (meetings.models.calendar.PressInformation), folded away on both forms.
+PRESS_FIELDS = (
+    "accreditation_deadline",
+    "accreditation",
+    "accreditation_url",
+    "media_centre",
+    "livestream_url",
+)
+
+
+class DocumentInline(admin.StackedInline):
+    """Documents of a meeting or an event: a file checked by content, or an https link."""
+
+    model = Document
+    form = DocumentAdminForm
+    extra = 0
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("kind", "language"),
+                    "title",
+                    ("published_on", "published"),
+                    "file",
+                    "url",
+                    "stored",
+                ]
+            },
+        )
+    ]
+    readonly_fields = ["stored"]
+
+    @admin.display(description="stored file")
+    def stored(self, document: Document) -> str:
+        return stored_file(document)
+
+
+def stored_file(document: Document) -> str:
+    """The stored file's download link, type and size: “agenda.pdf (PDF, 1.2 MB)”; “-” for a
+    link or a document not yet saved. (The storage's own address is not served.)"""
+    if document.pk is None or not document.file:
+        return "-"
+    return format_html(
+        '<a href="{}">{}</a> ({})',
+        documents.document_link(document),
+        documents.download_name(document),
+        documents.file_facts(document),
+    )
+
+
+class PressContactInline(admin.TabularInline):
+    model = PressContact
+    extra = 0
+    fields = ["name", "organisation", "email", "phone"]
+
+
+class PressConferenceInline(admin.TabularInline):
+    """Press conferences of a meeting, their start in the venue's time like the meeting's."""
+
+    model = PressConference
+    form = PressConferenceForm
+    formset = PressConferenceFormSet
+    extra = 0
+    fields = ["start_date", "start_time", "title", "place", "stream_url"]
+
+
+def save_materials(request: HttpRequest, formset: BaseInlineFormSet) -> None:
+    """Save an inline formset of documents (through their services), press contacts or press
+    conferences (directly: reference material, whose history records the user from the
+    request)."""
+    if formset.model is not Document:
+        formset.save()
+        return
+    editor = _editor(request)
+    for document in formset.save(commit=False):
+        documents.document_save(document=document, by=editor)
+    for document in formset.deleted_objects:
+        documents.document_delete(document=document, by=editor)
+    formset.save_m2m()
+
+
+class UploadsUndoneOnRollback(admin.ModelAdmin):
+    """A form whose save fails after a document's file was stored leaves no file behind."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with documents.stored_files_undone_on_rollback():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+
 @admin.register(Event)
-class EventAdmin(SimpleHistoryAdmin):
+class EventAdmin(UploadsUndoneOnRollback, SimpleHistoryAdmin):
     list_display = ["title", "host", "start_date", "end_date", "published"]
     list_filter = ["published", "host"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["host"]
     date_hierarchy = "start_date"
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "host",
+                    ("start_date", "end_date"),
+                    "description",
+                    "published",
+                ]
+            },
+        ),
+        ("Press", {"classes": ["collapse"], "fields": PRESS_FIELDS}),
+    ]
+    inlines = [DocumentInline, PressContactInline]
+
+    def save_formset(self, request, form, formset, change):
+        save_materials(request, formset)
+
+
+@admin.register(Document)
+class DocumentAdmin(UploadsUndoneOnRollback, SimpleHistoryAdmin):
+    """Every document, whichever meeting or event it belongs to."""
+
+    form = DocumentAdminForm
+    list_display = ["title", "kind", "belongs_to", "published_on", "published", "stored"]
+    list_filter = ["kind", "published", "published_on"]
+    list_select_related = ["meeting", "event"]
+    search_fields = ["title", "filename", "meeting__title", "meeting__slug", "event__title"]
+    autocomplete_fields = ["meeting", "event"]
+    date_hierarchy = "published_on"
+    readonly_fields = ["stored"]
+    fieldsets = [
+        ("Belongs to", {"fields": ["meeting", "event"]}),
+        (None, {"fields": ["kind", "title", "language", "published_on", "published"]}),
+        ("File or link", {"fields": ["file", "url", "stored"]}),
+    ]
+
+    @admin.display(description="meeting or event")
+    def belongs_to(self, document: Document) -> str:
+        return str(document.meeting or document.event or "-")
+
+    @admin.display(description="stored file")
+    def stored(self, document: Document) -> str:
+        return stored_file(document)
+
+    def save_model(self, request, obj, form, change):
+        documents.document_save(document=obj, by=_editor(request))
+
+    def delete_model(self, request, obj):
+        documents.document_delete(document=obj, by=_editor(request))
+
+    def delete_queryset(self, request, queryset):
+        # One at a time, so that each history row carries who deleted it, and each file goes.
+        editor = _editor(request)
+        with transaction.atomic():
+            for document in queryset:
+                documents.document_delete(document=document, by=editor)
 
 
 @admin.register(Chairmanship)
@@ -210,9 +368,9 @@ def meeting_bulk_action(
 
 
 @admin.register(Meeting)
-class MeetingAdmin(SimpleHistoryAdmin):
+class MeetingAdmin(UploadsUndoneOnRollback, SimpleHistoryAdmin):
     form = MeetingAdminForm
-    inlines = [DelegationInline]
+    inlines = [DelegationInline, DocumentInline, PressConferenceInline, PressContactInline]
     list_display = [
         "title",
         "format",
@@ -282,6 +440,7 @@ class MeetingAdmin(SimpleHistoryAdmin):
             },
         ),
         ("Status", {"fields": ["status", "status_note", "published", "description"]}),
+        ("Press", {"classes": ["collapse"], "fields": PRESS_FIELDS}),
         (
             "Record",
             {
@@ -322,7 +481,10 @@ class MeetingAdmin(SimpleHistoryAdmin):
         services.meeting_save(meeting=obj, by=_editor(request))
 
     def save_formset(self, request, form, formset, change):
-        save_delegations(request, formset)
+        if formset.model is Delegation:
+            save_delegations(request, formset)
+        else:
+            save_materials(request, formset)
 
     def delete_model(self, request, obj):
         services.meeting_delete(meeting=obj, by=_editor(request))

@@ -9,12 +9,28 @@ the published flag itself, who made the change and why) are never read. Creating
 meeting or a delegation (even one recorded with its answer) is where its record
 starts, not a change.
 
+Documents (agendas, statements, ...) make one entry each, "published", while they are
+public: published, and their meeting (or umbrella event) published. A document withdrawn,
+or whose meeting or event is, leaves the record; published again, it returns with its
+first date. Its time is when it first became public, from the histories: the first
+moment the document and its meeting or event were both published, so a document added
+to a draft meeting is dated by the meeting's publication. Not the "date published"
+staff type: a statement dated last week but put online now is news now, and the
+Atom feed's Last-Modified must move when it appears. The headline is the document's
+title and "published" when the title names its kind ("Chairman's Statement of the
+55th AMM published"), otherwise the kind, "published:" and the title ("Agenda
+published: Provisional programme"); case, accents and the form of apostrophes aside.
+An umbrella event's documents follow the filters through its meetings: they are listed
+when the event has a meeting the filter keeps (with no filter, any published meeting).
+
 Each source is one query: window functions pair every history row with the one
-before it, and the database keeps only rows where a public value changed.
+before it, and the database keeps only rows where a public value changed; the
+documents' first public moments are subqueries over the histories.
 """
 
 import datetime as dt
 import heapq
+import unicodedata
 import zoneinfo
 from dataclasses import dataclass
 from itertools import islice
@@ -22,6 +38,7 @@ from itertools import islice
 from django.conf import settings
 from django.db.models import (
     BooleanField,
+    Expression,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -30,15 +47,18 @@ from django.db.models import (
     Subquery,
     Window,
 )
-from django.db.models.functions import Lag
+from django.db.models.functions import Coalesce, Lag, Least
 
-from meetings.enums import AttendanceStatus, MeetingStatus
+from meetings.enums import AttendanceStatus, DocumentKind, MeetingStatus
 from meetings.formatting import day_text, days_text, offsets_label
-from meetings.models import Delegation, Meeting
+from meetings.ical import document_url
+from meetings.models import Delegation, Document, Event, Meeting
 from meetings.selectors import public_meeting_rows
 
 HistoricalMeeting = Meeting.history.model
 HistoricalDelegation = Delegation.history.model
+HistoricalDocument = Document.history.model
+HistoricalEvent = Event.history.model
 
 # Values a change entry shows; each is read from the history row and from the row before.
 WHEN_FIELDS = ("start", "end", "all_day", "timezone")
@@ -62,29 +82,74 @@ class FieldChange:
 
 
 @dataclass(frozen=True)
-class ChangeEntry:
-    """One public change to one meeting."""
+class PublishedDocument:
+    """The document a "published" entry announces, as it is now."""
 
-    id: str  # "m<history id>" or "d<history id>": stable, also the anchor on the meeting page
+    kind: str
+    title: str
+    language: str
+    published_on: dt.date
+    url: str  # absolute: the site's download address for a file, else its link (or "")
+
+    @property
+    def kind_label(self) -> str:
+        return DocumentKind(self.kind).label
+
+
+@dataclass(frozen=True)
+class ChangeEntry:
+    """One public change to one meeting, or a document published on a meeting or an event."""
+
+    # "m<history id>", "d<history id>" or "p<document id>": stable, also the anchor on the
+    # meeting's page.
+    id: str
     at: dt.datetime
-    meeting: Meeting
-    kinds: tuple[str, ...]  # rescheduled, moved, cancelled, postponed, status, renamed, ...
+    meeting: Meeting | None  # None only for a document of an umbrella event
+    kinds: tuple[str, ...]  # rescheduled, moved, cancelled, ..., document
     headline: str
     changes: tuple[FieldChange, ...]
     note: str = ""
+    event: Event | None = None  # the umbrella event of a document without a meeting
+    document: PublishedDocument | None = None
 
     @property
-    def meeting_url(self) -> str:
-        return settings.SITE_URL + self.meeting.get_absolute_url()
+    def page(self) -> Meeting | Event:
+        """The meeting the entry is about, or the umbrella event of its document."""
+        page = self.meeting if self.meeting is not None else self.event
+        if page is None:
+            raise ValueError("A change entry belongs to a meeting or an umbrella event.")
+        return page
+
+    @property
+    def page_url(self) -> str:
+        return settings.SITE_URL + self.page.get_absolute_url()
+
+    @property
+    def page_link(self) -> str:
+        """Where the site shows the entry: at its anchor on the meeting's page (which lists
+        the meeting's changes), or the event's page."""
+        path = self.page.get_absolute_url()
+        return f"{path}#change-{self.id}" if self.meeting is not None else path
+
+    @property
+    def guid(self) -> str:
+        """The entry's id in feeds: stable, whatever becomes of the document's address."""
+        return f"{self.page_url}#change-{self.id}"
 
     @property
     def url(self) -> str:
-        """The entry on the meeting's page: its link, and its id in feeds."""
-        return f"{self.meeting_url}#change-{self.id}"
+        """The entry's link: the document it announces, else the entry on the meeting's page."""
+        return self.document.url if self.document is not None and self.document.url else self.guid
 
     @property
     def title(self) -> str:
-        return f"{self.meeting.title}: {self.headline}"
+        return f"{self.page.title}: {self.headline}"
+
+    @property
+    def categories(self) -> list[str]:
+        """The meeting's format code, if any, and the kinds of change."""
+        code = [self.meeting.format.code] if self.meeting is not None else []
+        return [*code, *self.kinds]
 
 
 def period_text(start: dt.datetime, end: dt.datetime, *, all_day: bool, timezone: str) -> str:
@@ -291,45 +356,178 @@ def _delegation_entry(row: dict, meeting: Meeting) -> ChangeEntry:
     )
 
 
+def _published_then(history, pk: OuterRef, at: OuterRef) -> Subquery:
+    """Whether object `pk` was published at the moment `at`, by its history row then."""
+    rows = history.objects.filter(id=pk, history_date__lte=at)
+    return Subquery(rows.order_by("-history_date", "-history_id").values("published")[:1])
+
+
+def _earliest_moment(rows: QuerySet) -> Subquery:
+    return Subquery(rows.order_by("history_date", "history_id").values("history_date")[:1])
+
+
+def _first_public() -> Expression:
+    """When the outer document first became public, by the histories (None if they never
+    show it): the first moment it and its meeting or umbrella event were both published.
+    That is one of its own rows (published while its parent was) or one of its parent's
+    (published while it was)."""
+    parent_then = Coalesce(
+        _published_then(HistoricalMeeting, OuterRef("meeting_id"), OuterRef("history_date")),
+        _published_then(HistoricalEvent, OuterRef("event_id"), OuterRef("history_date")),
+    )
+    own = (
+        HistoricalDocument.objects.filter(id=OuterRef("pk"), published=True)
+        .annotate(parent_then=parent_then)
+        .filter(parent_then=True)
+    )
+    document_then = _published_then(
+        HistoricalDocument, OuterRef(OuterRef("pk")), OuterRef("history_date")
+    )
+    parents = [
+        history.objects.filter(id=OuterRef(field), published=True)
+        .annotate(document_then=document_then)
+        .filter(document_then=True)
+        for history, field in ((HistoricalMeeting, "meeting_id"), (HistoricalEvent, "event_id"))
+    ]
+    first_own = _earliest_moment(own)
+    first_parent = Coalesce(*(_earliest_moment(rows) for rows in parents))
+    # LEAST skips NULLs on PostgreSQL; SQLite's MIN gives NULL, hence the fallbacks.
+    return Coalesce(Least(first_own, first_parent), first_own, first_parent)
+
+
+def _document_rows(meetings: QuerySet[Meeting], *, with_events: bool) -> QuerySet:
+    """Public documents of these (published) meetings and, `with_events`, of the published
+    umbrella events of these meetings, with when each became public, latest first."""
+    shown = Q(meeting__in=meetings.values("pk"))
+    if with_events:
+        events = meetings.filter(event__isnull=False).values("event_id")
+        shown |= Q(event__in=events, event__published=True)
+    return (
+        Document.objects.filter(shown, published=True)
+        .annotate(first_public=_first_public())
+        # Documents their histories never show public (rows written around the ORM) last,
+        # to be left out.
+        .order_by(F("first_public").desc(nulls_last=True), "-id")
+        .values(
+            "id",
+            "first_public",
+            "kind",
+            "title",
+            "language",
+            "published_on",
+            "file",
+            "filename",
+            "url",
+            "meeting_id",
+            "event_id",
+            "event__title",
+            "event__slug",
+        )
+    )
+
+
+def _folded(text: str) -> str:
+    """Text compared without case, accents or the form of its apostrophes."""
+    text = unicodedata.normalize("NFKD", text.replace("\u2019", "'").casefold())
+    return "".join(char for char in text if not unicodedata.combining(char))
+
+
+def document_headline(kind_label: str, title: str) -> str:
+    """The title and "published" when the title names the kind ("Chairman's Statement of
+    the 55th AMM published"), else the kind first ("Agenda published: Provisional
+    programme")."""
+    if _folded(kind_label) in _folded(title):
+        return f"{title} published"
+    return f"{kind_label} published: {title}"
+
+
+def _document_entry(row: dict, meeting: Meeting | None) -> ChangeEntry:
+    document = PublishedDocument(
+        kind=row["kind"],
+        title=row["title"],
+        language=row["language"],
+        published_on=row["published_on"],
+        url=document_url(pk=row["id"], file=row["file"], filename=row["filename"], url=row["url"]),
+    )
+    event = None
+    if meeting is None:
+        event = Event(id=row["event_id"], title=row["event__title"], slug=row["event__slug"])
+    return ChangeEntry(
+        id=f"p{row['id']}",
+        at=row["first_public"],
+        meeting=meeting,
+        kinds=("document", row["kind"]),
+        headline=document_headline(document.kind_label, document.title),
+        changes=(),
+        event=event,
+        document=document,
+    )
+
+
+# Each source's rows, newest first by these two values.
+ORDER_KEYS = {
+    "m": ("history_date", "history_id"),
+    "d": ("history_date", "history_id"),
+    "p": ("first_public", "id"),
+}
+
+
+def _order_key(item: tuple[str, dict]) -> tuple:
+    source, row = item
+    return tuple(row[name] for name in ORDER_KEYS[source])
+
+
+def _meeting_id(source: str, row: dict) -> int | None:
+    return row["id"] if source == "m" else row["meeting_id"]
+
+
 def _entries(
-    meeting_ids: QuerySet,
+    meetings: QuerySet[Meeting],
     *,
     limit: int | None,
     offset: int,
+    with_events: bool = True,
     known: dict[int, Meeting] | None = None,
 ) -> list[ChangeEntry]:
     wanted = None if limit is None else offset + limit
+    meeting_ids = meetings.values("pk")
+    documents = _document_rows(meetings, with_events=with_events)[:wanted]
     sources = [
         (("m", row) for row in _meeting_rows(meeting_ids)[:wanted]),
         (("d", row) for row in _delegation_rows(meeting_ids)[:wanted]),
+        (("p", row) for row in documents if row["first_public"] is not None),
     ]
-    merged = heapq.merge(
-        *sources, key=lambda item: (item[1]["history_date"], item[1]["history_id"]), reverse=True
-    )
+    merged = heapq.merge(*sources, key=_order_key, reverse=True)
     picked = list(islice(merged, offset, wanted))
     if known is None:
-        ids = {row["id"] if kind == "m" else row["meeting_id"] for kind, row in picked}
+        ids = {_meeting_id(source, row) for source, row in picked} - {None}
         known = public_meeting_rows().in_bulk(ids) if ids else {}
     entries = []
-    for kind, row in picked:
-        meeting = known.get(row["id"] if kind == "m" else row["meeting_id"])
-        if meeting is None:  # withdrawn between the two reads
+    for source, row in picked:
+        meeting_id = _meeting_id(source, row)
+        meeting = known.get(meeting_id) if meeting_id is not None else None
+        if meeting_id is not None and meeting is None:  # withdrawn between the two reads
             continue
-        build = _meeting_entry if kind == "m" else _delegation_entry
-        entries.append(build(row, meeting))
+        if source == "p":
+            entries.append(_document_entry(row, meeting))
+        elif meeting is not None:
+            build = _meeting_entry if source == "m" else _delegation_entry
+            entries.append(build(row, meeting))
     return entries
 
 
 def public_changes(
     meetings: QuerySet[Meeting], *, limit: int | None = None, offset: int = 0
 ) -> list[ChangeEntry]:
-    """Public change entries of `meetings` (published ones only), latest first."""
-    return _entries(meetings.filter(published=True).values("pk"), limit=limit, offset=offset)
+    """Public change entries of `meetings` (published ones only), latest first, with the
+    documents of their published umbrella events."""
+    return _entries(meetings.filter(published=True), limit=limit, offset=offset)
 
 
 def meeting_changes(meeting: Meeting) -> list[ChangeEntry]:
-    """The public change entries of one meeting, latest first (none if it is unpublished)."""
+    """The public change entries of one meeting, its documents' included, latest first (none
+    if it is unpublished)."""
     if not meeting.published or meeting.pk is None:
         return []
-    ids = Meeting.objects.filter(pk=meeting.pk, published=True).values("pk")
-    return _entries(ids, limit=None, offset=0, known={meeting.pk: meeting})
+    meetings = Meeting.objects.filter(pk=meeting.pk, published=True)
+    return _entries(meetings, limit=None, offset=0, with_events=False, known={meeting.pk: meeting})

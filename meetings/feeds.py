@@ -5,8 +5,9 @@ than RESPONSE_CACHE_REVALIDATE_SECONDS to anonymous readers):
 - each meeting's VEVENT bytes under `ical.entry_key`, a hash of every value they
   show, so an edit anywhere (a venue rename included) gives new keys and only
   the changed meetings are rebuilt;
-- on PostgreSQL, each meeting's entry and bytes under the database's hash of its rows,
-  so only the changed meetings are even read;
+- on PostgreSQL, each meeting's entry and bytes under the database's hash of its rows
+  (its own, its answered delegations' and its published documents'), so only the changed
+  meetings are even read;
 - each feed's finished document (bytes, ETag, Last-Modified) under its filter
   (`caching.filter_query`), the day (the window moves daily) and the calendar version,
   which moves on any write; a request for unchanged data then needs at most one small

@@ -10,8 +10,8 @@ serialised VTIMEZONEs and already-serialised events.
 Choices a calendar app depends on:
 - UID `meeting-<pk>@<site domain>`: stable forever, the same in the feed and in the
   single-meeting file.
-- DTSTAMP and LAST-MODIFIED are the latest edit of the meeting or of an answer it
-  shows, never the clock, so the same data gives the same bytes in every process.
+- DTSTAMP and LAST-MODIFIED are the latest edit of the meeting or of an answer or a
+  document it shows, never the clock, so the same data gives the same bytes in every process.
 - Timed meetings carry TZID=<the stored IANA zone> with a VTIMEZONE for each zone,
   in name order; all-day meetings are DATE values with an exclusive DTEND.
 - Postponed meetings are TENTATIVE (the old dates stand until a new date is set)
@@ -28,11 +28,19 @@ Choices a calendar app depends on:
   no COMMENT (libical refuses one there).
 - X-WR-CALNAME and X-WR-CALDESC are written as plain single lines: the clients that read
   them take them as unknown properties and would show TEXT escapes as backslashes.
+- A meeting's public documents end its DESCRIPTION ("Documents:", then one line each:
+  "- <kind>: <title> <address>"), the one place every client shows and most turn addresses
+  into links. No ATTACH, though RFC 5545 allows a URI there: clients treat it unevenly
+  (Apple Calendar takes ATTACH for its own managed attachments, Google Calendar shows the
+  attachments it stores itself, some parsers refuse the property), and it would repeat
+  each address in a feed that must stay within FEED_MAX_BYTES. A document's edit moves
+  DTSTAMP and LAST-MODIFIED, never SEQUENCE: it changes no date, place or status.
 """
 
 import datetime as dt
 import hashlib
 import html
+import posixpath
 import re
 import zoneinfo
 from collections.abc import Iterable, Sequence
@@ -45,16 +53,17 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.html import strip_tags
 
-from meetings.enums import AttendanceStatus, MeetingMode, MeetingStatus
+from meetings.enums import AttendanceStatus, DocumentKind, MeetingMode, MeetingStatus
 from meetings.formatting import day_text, offset_label
 
 PRODID = "-//aseancal//ASEAN meetings calendar//EN"
 # Raise when the bytes built from the same entry change, so cached VEVENTs are rebuilt.
-BUILDER_VERSION = "3"
+BUILDER_VERSION = "4"
 REFRESH_INTERVAL = dt.timedelta(hours=6)
 # Google drops feeds over about 1 MB: a VEVENT stays near 1 KB even for a full ARF.
 DESCRIPTION_TEXT_LIMIT = 400
 DELEGATIONS_LISTED = 10
+DOCUMENTS_LISTED = 10
 
 ICAL_STATUS = {
     MeetingStatus.TENTATIVE: "TENTATIVE",
@@ -114,6 +123,46 @@ MEETING_PATHS = {
 DELEGATION_PATHS = ("participant__name", "attendance", "head_name")
 
 
+class DocumentEntry(NamedTuple):
+    """A public document of a meeting as a feed lists it."""
+
+    pk: int
+    kind: str
+    title: str
+    published_on: dt.date
+    file: str
+    filename: str
+    url: str
+    updated_at: dt.datetime
+
+    @property
+    def address(self) -> str:
+        return document_url(pk=self.pk, file=self.file, filename=self.filename, url=self.url)
+
+
+# The Document fields a DocumentEntry holds, in its order; selectors read exactly these.
+DOCUMENT_PATHS = tuple(DocumentEntry._fields)
+
+
+def document_url(*, pk: int, file: str, filename: str, url: str) -> str:
+    """Where the public reads a document, absolute: this site's download address for a
+    file, else its https link ("" for any other scheme, should one be stored).
+
+    meetings.documents.document_link's rule, from values: builders cannot import that
+    module (it imports the importer, hence the services and selectors, hence this one).
+    """
+    if not file:
+        return url if url.lower().startswith("https://") else ""
+    # The name is the last segment of the address, never a path of its own.
+    name = filename if filename and "/" not in filename else posixpath.basename(file)
+    return settings.SITE_URL + reverse("meetings:document-file", kwargs={"pk": pk, "name": name})
+
+
+def _document_order(document: DocumentEntry) -> tuple:
+    # Document.Meta.ordering, newest first, so that every reader lists them alike.
+    return (-document.published_on.toordinal(), document.kind, document.title, document.pk)
+
+
 class MeetingEntry(NamedTuple):
     """Every value a meeting's VEVENT shows, and nothing else.
 
@@ -150,31 +199,51 @@ class MeetingEntry(NamedTuple):
     # The latest change to an answered delegation (its answer, its head).
     answered_at: dt.datetime | None
     delegations: tuple[DelegationEntry, ...] = ()
+    # Its published documents, newest first.
+    documents: tuple[DocumentEntry, ...] = ()
 
     @classmethod
-    def from_values(cls, values: Sequence, delegations: Iterable[Sequence] = ()) -> "MeetingEntry":
-        """From MEETING_PATHS values and `answered_at`, and rows of DELEGATION_PATHS values."""
+    def from_values(
+        cls,
+        values: Sequence,
+        delegations: Iterable[Sequence] = (),
+        documents: Iterable[Sequence] = (),
+    ) -> "MeetingEntry":
+        """From MEETING_PATHS values and `answered_at`, rows of DELEGATION_PATHS values and
+        rows of DOCUMENT_PATHS values (the published documents)."""
         answered = sorted(
             (DelegationEntry(*row) for row in delegations),
             key=lambda d: (d.attendance, d.participant, d.head_name),
         )
-        return cls._make([*values, tuple(answered)])
+        listed = sorted((DocumentEntry(*row) for row in documents), key=_document_order)
+        return cls._make([*values, tuple(answered), tuple(listed)])
 
     @classmethod
     def from_meeting(cls, meeting) -> "MeetingEntry":
-        """From a Meeting instance (its delegations prefetched or not), as a selector reads it."""
+        """From a Meeting instance (its delegations and documents prefetched or not), as a
+        selector reads it."""
         values = [_resolve(meeting, path) for path in MEETING_PATHS.values()]
         answered = [
             d for d in meeting.delegations.all() if d.attendance != AttendanceStatus.INVITED
         ]
         values.append(max((d.updated_at for d in answered), default=None))
         rows = [[_resolve(d, path) for path in DELEGATION_PATHS] for d in answered]
-        return cls.from_values(values, rows)
+        documents = [
+            # A FileField reads as its stored name, as values_list gives it.
+            [str(d.file) if path == "file" else getattr(d, path) for path in DOCUMENT_PATHS]
+            for d in meeting.documents.all()
+            if d.published
+        ]
+        return cls.from_values(values, rows, documents)
 
     @property
     def changed_at(self) -> dt.datetime:
-        """The latest edit of the meeting or of an answer it shows."""
-        return max(self.updated_at, self.answered_at or self.updated_at)
+        """The latest edit of the meeting, of an answer or of a document it shows."""
+        return max(
+            self.updated_at,
+            self.answered_at or self.updated_at,
+            *(document.updated_at for document in self.documents),
+        )
 
     @property
     def uses_tzid(self) -> str | None:
@@ -300,7 +369,21 @@ def _description(entry: MeetingEntry, url: str) -> str:
     if text:
         lines.extend(["", text])
     lines.extend(["", url])
+    if entry.documents:
+        lines.extend(["", "Documents:", *_document_lines(entry.documents, url)])
     return "\n".join(lines)
+
+
+def _document_lines(documents: Sequence[DocumentEntry], url: str) -> list[str]:
+    """One line a document, newest first ("- Agenda: Agenda of the 55th AMM https://...");
+    past DOCUMENTS_LISTED, how many more the meeting's page lists."""
+    shown = documents if len(documents) <= DOCUMENTS_LISTED else documents[: DOCUMENTS_LISTED - 1]
+    lines = [
+        f"- {DocumentKind(d.kind).label}: {clean_text(d.title)} {d.address}".rstrip() for d in shown
+    ]
+    if len(shown) < len(documents):
+        lines.append(f"- {len(documents) - len(shown)} more: {url}")
+    return lines
 
 
 def _location(entry: MeetingEntry) -> str:

@@ -1,6 +1,7 @@
-"""Site search (`/search/?q=`): meetings, heads of delegation, participants, places and
-umbrella events, ranked and grouped by kind. Only published meetings are ever found, and
-only a published event's title.
+"""Site search (`/search/?q=`): meetings, heads of delegation, participants, places,
+umbrella events and documents, ranked and grouped by kind. Only published meetings are ever
+found, only a published event's title, and only published documents of published meetings
+and events.
 
 Two engines, one set of rules. On every database a row matches when each word of the query
 (at most MAX_WORDS) is found in one of the kind's fields. PostgreSQL folds case and accents
@@ -16,12 +17,17 @@ meeting ranks first when the query names it by ordinal ("55th AMM": number and f
 or short name). Groups come in the order of their best row, so "Russia" leads with Russia
 and "Lavrov" with the delegations he headed.
 
+Documents' titles are searched with the same expressions as meetings' titles; the GIN
+indexes for them are DOCUMENT_INDEXES. A document is found by its title, its kind
+("agenda", "joint communiqué"), or the title or format code of its meeting or the title of
+its event ("55th AMM statement"); it ranks by how closely the query matches its title.
+
 Each group is one query (its rows and, through a window, its total), the events' meetings
 one more: a constant number of queries whatever the number of results.
 
-A new kind (documents, when they exist) is a `Kind` in KINDS: a name for `?kind=`, a label,
-and a function from the query's `Terms` to a queryset annotated with `rank`; its template
-is `meetings/includes/search_<name>.html`.
+A new kind is a `Kind` in KINDS: a name for `?kind=`, a label, and a function from the
+query's `Terms` to a queryset annotated with `rank`; its template is
+`meetings/includes/search_<name>.html`.
 """
 
 import re
@@ -55,8 +61,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import Contains
 
+from meetings.enums import DocumentKind
 from meetings.filters import InvalidFilter
-from meetings.models import Delegation, Event, Format, Meeting, Participant, Venue
+from meetings.models import Delegation, Document, Event, Format, Meeting, Participant, Venue
 from meetings.numbers import whole_number
 from meetings.validators import validate_one_line
 
@@ -413,6 +420,46 @@ def event_results(terms: Terms) -> QuerySet[Event]:
     )
 
 
+# The GIN indexes (name, table, expression) that document_results' expressions use, as
+# migration 0007 defines those of the other kinds; a migration creates them.
+DOCUMENT_INDEXES = (
+    (
+        "document_title_trgm",
+        "meetings_document",
+        "aseancal_search_text(title) gin_trgm_ops",
+    ),
+    (
+        "document_title_fts",
+        "meetings_document",
+        "to_tsvector('simple'::regconfig, aseancal_search_text(title))",
+    ),
+)
+DOCUMENT_FIELDS = ("title", "kind_label", "meeting__title", "meeting__format__code", "event__title")
+# The kind's label, so that "agenda" or "communiqué" is matched in the database.
+KIND_LABEL = Case(
+    *(When(kind=value, then=Value(label)) for value, label in DocumentKind.choices),
+    default=Value(""),
+    output_field=TextField(),
+)
+
+
+def document_results(terms: Terms) -> QuerySet[Document]:
+    """Published documents of published meetings and events, by title or kind, or found
+    through their meeting's title or format code or their event's title."""
+    public = Q(meeting__published=True) | Q(event__published=True)
+    return (
+        Document.objects.annotate(kind_label=KIND_LABEL)
+        .filter(
+            text_match(terms, DOCUMENT_FIELDS, fuzzy=("title",), document=_folded("title")),
+            public,
+            published=True,
+        )
+        .select_related("meeting", "event")
+        .annotate(rank=_best(_closeness(terms, "title"), Value(BY_RELATION)))
+        .order_by("-rank", "-published_on", "pk")
+    )
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str  # as `?kind=` gives it
@@ -428,7 +475,7 @@ KINDS: dict[str, Kind] = {
         Kind("participants", "Countries and organisations", participant_results),
         Kind("places", "Venues and cities", place_results),
         Kind("events", "Umbrella events", event_results),
-        # Kind("documents", "Documents", document_results): when meetings carry documents.
+        Kind("documents", "Documents", document_results),
     )
 }
 

@@ -25,11 +25,12 @@ from django.utils import timezone
 from meetings import caching
 from meetings.enums import AttendanceStatus, MeetingStatus, Role
 from meetings.formatting import ordinal
-from meetings.ical import DELEGATION_PATHS, MEETING_PATHS, MeetingEntry
+from meetings.ical import DELEGATION_PATHS, DOCUMENT_PATHS, MEETING_PATHS, MeetingEntry
 from meetings.models import (
     Chairmanship,
     CoordinatorTerm,
     Delegation,
+    Document,
     Event,
     Format,
     Meeting,
@@ -292,13 +293,26 @@ def _answer_rows(meetings: QuerySet[Meeting]) -> QuerySet:
     )
 
 
+def _document_rows(meetings: QuerySet[Meeting]) -> QuerySet:
+    """The DOCUMENT_PATHS values of the published documents of `meetings` (published
+    meetings: feeds offer no other)."""
+    published = Document.objects.filter(published=True, meeting__in=meetings.values("pk"))
+    return published.order_by().values_list("meeting_id", *DOCUMENT_PATHS)
+
+
 def feed_entries(meetings: QuerySet[Meeting]) -> list[MeetingEntry]:
-    """What feeds show of `meetings`, in their order: two queries whatever their number."""
+    """What feeds show of `meetings`, in their order: three queries whatever their number."""
     rows = list(_entry_rows(meetings).values_list(*MEETING_PATHS.values(), "answered_at"))
-    by_meeting: dict[int, list] = {}
+    answers: dict[int, list] = {}
     for meeting_id, *values in _answer_rows(meetings):
-        by_meeting.setdefault(meeting_id, []).append(values)
-    return [MeetingEntry.from_values(row, by_meeting.get(row[0], ())) for row in rows]
+        answers.setdefault(meeting_id, []).append(values)
+    documents: dict[int, list] = {}
+    for meeting_id, *values in _document_rows(meetings):
+        documents.setdefault(meeting_id, []).append(values)
+    return [
+        MeetingEntry.from_values(row, answers.get(row[0], ()), documents.get(row[0], ()))
+        for row in rows
+    ]
 
 
 class _RowText(Func):
@@ -318,11 +332,13 @@ class _DigestOfRows(Aggregate):
 
 def feed_fingerprints(
     meetings: QuerySet[Meeting],
-) -> list[tuple[int, str, str | None, str]] | None:
+) -> list[tuple[int, str, str | None, str, str | None]] | None:
     """Each meeting's pk and hashes of every value feed_entries reads for it, in order.
 
     The database hashes the text of the very values feed_entries would fetch, the
-    meeting's and those of its answered delegations, so a feed needs to read in full
+    meeting's, those of its answered delegations and those of its published documents
+    (hashed with the meeting's row, in the same query: a document's edit, publication,
+    withdrawal or removal moves its meeting's hash), so a feed needs to read in full
     only the meetings whose hashes it has not seen: after one change, one. Delegations
     are hashed with their participant's id, and the participants' names once for all
     (a rename is rare; it then moves every hash). The delegations' hashes are kept
@@ -339,12 +355,20 @@ def feed_fingerprints(
         .annotate(digest=_DigestOfRows(_RowText("pk", "name")))
         .values("digest")
     )
+    documents = (
+        Document.objects.filter(meeting=OuterRef("pk"), published=True)
+        .order_by()
+        .values("meeting")
+        .annotate(digest=_DigestOfRows(_RowText(*DOCUMENT_PATHS)))
+        .values("digest")
+    )
     stamp = caching.answers_stamp(using=meetings.db)
     rows = list(
         meetings.annotate(
             rows_digest=MD5(_RowText(*MEETING_PATHS.values())),
             names_digest=Subquery(names),
-        ).values_list("pk", "rows_digest", "names_digest")
+            documents_digest=Subquery(documents),
+        ).values_list("pk", "rows_digest", "names_digest", "documents_digest")
     )
     known = caching.answer_hashes.known(stamp)
     missing = [pk for pk, *_ in rows if pk not in known]
@@ -360,7 +384,9 @@ def feed_fingerprints(
         )
         known = {**known, **{pk: found.get(pk) for pk in missing}}
         caching.answer_hashes.remember(stamp, known)
-    return [(pk, rows_digest, known[pk], names) for pk, rows_digest, names in rows]
+    return [
+        (pk, rows_digest, known[pk], names, documents) for pk, rows_digest, names, documents in rows
+    ]
 
 
 # DELEGATION_PATHS with the participant's id for its name (see feed_fingerprints).

@@ -463,10 +463,17 @@ def delegation_delete(
 
 @transaction.atomic
 def meeting_delete(*, meeting: Meeting, by: AbstractBaseUser | None, reason: str = "") -> Meeting:
-    """Delete a meeting and its delegations; each history row keeps who deleted it, and why."""
+    """Delete a meeting, its delegations and its documents (their files too, once committed);
+    each history row keeps who deleted it, and why."""
+    # Imported here: meetings.documents reads the importer's archive checks, and the
+    # importer imports this module.
+    from meetings.documents import document_delete
+
     # Deleted one by one: those the database would cascade to would carry no user.
     for delegation in meeting.delegations.all():
         delegation_delete(delegation=delegation, by=by, reason=reason)
+    for document in meeting.documents.all():
+        document_delete(document=document, by=by, reason=reason)
     _mark_history(meeting, by=by, reason=reason or "Deleted")
     meeting.delete()
     return meeting

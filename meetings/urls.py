@@ -1,6 +1,17 @@
 from django.urls import include, path, register_converter
 
-from .views import calendar, changes, documents, events, feeds, pages, rsvp, search
+from .views import (
+    calendar,
+    changes,
+    documents,
+    embed,
+    events,
+    feeds,
+    pages,
+    rsvp,
+    search,
+    subscribe,
+)
 
 
 class CodeConverter:
@@ -33,6 +44,8 @@ urlpatterns = [
     path("documents/<int:pk>/<str:name>", documents.document_file, name="document-file"),
     path("feeds/meetings.ics", feeds.meetings_feed, name="feed"),
     path("changes/", changes.changes, name="changes"),
+    path("subscribe/", subscribe.subscribe, name="subscribe"),
+    path("embed/upcoming/", embed.upcoming, name="embed-upcoming"),
     path("search/", search.search, name="search"),
     path("feeds/changes.atom", changes.changes_feed, name="changes-feed"),
     path("rsvp/<str:token>/", rsvp.rsvp, name="rsvp"),

@@ -46,6 +46,7 @@ def main() -> None:
         "API list of 100": "/api/v1/meetings/?page_size=100",
         "API detail": f"/api/v1/meetings/{slug}/",
         "feed": feed,
+        "search": "/search/?q=Vientiane",
     }
     parts = []
     for label, url in urls.items():

@@ -29,6 +29,7 @@ VENDOR_MODULES = {
     "tests/meetings/test_response_cache.py",  # the version triggers
     "tests/meetings/test_caching.py",  # triggers against the tables the public reads
     "tests/meetings/test_feed_incremental.py",  # row fingerprints computed in SQL
+    "tests/meetings/test_documents_outputs.py",  # documents in those fingerprints
     "tests/meetings/test_services.py",  # row locks and revisions
     "tests/meetings/test_reminders.py",  # the outbox: claims under row locks
     "tests/meetings/test_tasks.py",

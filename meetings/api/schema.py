@@ -1,5 +1,7 @@
 """What the OpenAPI schema says about errors, so that it describes every response truthfully."""
 
+import re
+
 from django.db import models
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiSerializerExtension
@@ -9,8 +11,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 
 from meetings.api.problems import ABOUT_BLANK, INVALID_INPUT, MEDIA_TYPE, problem
-from meetings.api.serializers import CODE_PATTERN, PARTICIPANT_PATTERN
-from meetings.models import Format, Participant
+from meetings.api.serializers import CODE_PATTERN, PARTICIPANT_PATTERN, SLUG_PATTERN
+from meetings.models import Event, Format, Meeting, Participant
 
 
 class ApiAutoSchema(AutoSchema):
@@ -104,12 +106,29 @@ class FieldProblemExtension(OpenApiSerializerExtension):
         return _problem_schema(with_errors=True)
 
 
-# Codes are data (staff add formats): a pattern, not an enum. `format` names the kind of
-# code, so that clients (and the schemathesis test) can tell one from another.
+# Codes and slugs are data (staff add formats): a pattern, not an enum. `format` names the
+# kind of key, so that clients (and the schemathesis test) can tell one from another.
 CODE_SCHEMAS: dict[type[models.Model], dict[str, str]] = {
     Format: {"pattern": CODE_PATTERN, "format": "format-code", "example": "AMM"},
     Participant: {"pattern": PARTICIPANT_PATTERN, "format": "participant-code", "example": "KH"},
+    Meeting: {"pattern": SLUG_PATTERN, "format": "meeting-slug", "example": "2022-amm-55"},
+    Event: {
+        "pattern": SLUG_PATTERN,
+        "format": "event-slug",
+        "example": "2022-55th-amm-and-related-meetings",
+    },
 }
+
+
+def _named_model(filter_field, model: type[models.Model]) -> type[models.Model] | None:
+    """The model whose rows a choice filter names: its queryset's, or, for a queryset
+    chosen per request (a callable), the model its field leads to."""
+    queryset = getattr(filter_field, "queryset", None)
+    if isinstance(queryset, models.QuerySet):
+        return queryset.model
+    if callable(queryset) and filter_field.field_name:
+        return model._meta.get_field(filter_field.field_name).related_model
+    return None
 
 
 class FilterExtension(DjangoFilterExtension):
@@ -128,8 +147,8 @@ class FilterExtension(DjangoFilterExtension):
         parameters = super().resolve_filter_field(
             auto_schema, model, filterset_class, field_name, filter_field
         )
-        model = getattr(getattr(filter_field, "queryset", None), "model", None)
-        code: dict[str, str] | None = CODE_SCHEMAS.get(model) if model else None
+        named = _named_model(filter_field, model)
+        code: dict[str, str] | None = CODE_SCHEMAS.get(named) if named else None
         for parameter in parameters:
             if isinstance(filter_field, filters.ModelMultipleChoiceFilter):
                 # An empty value names no row: the filter refuses it.
@@ -374,9 +393,30 @@ def _describe(component: str, name: str, schema: dict) -> None:
     schema["description"] = text
 
 
+# drf-spectacular's extra branch for "" on a blank-allowed string with a pattern.
+BLANK_BRANCH = {"type": "string", "maxLength": 0}
+
+
+def _one_blank_branch(schema: dict) -> None:
+    """Where a string's pattern already accepts "", drop the extra `oneOf` branch for "":
+    "" would match both branches, which `oneOf` forbids, so validators refused a blank."""
+    branches = schema.get("oneOf")
+    if not branches or len(branches) != 2 or branches[1] != BLANK_BRANCH:
+        return
+    inner = branches[0]
+    pattern = inner.get("pattern")
+    if pattern is None or "format" in inner or inner.get("minLength", 0) > 0:
+        return
+    if re.search(pattern, "") is not None:
+        del schema["oneOf"]
+        schema.update(inner)
+
+
 def describe_properties(result: dict, generator, request, public) -> dict:
-    """SPECTACULAR_SETTINGS POSTPROCESSING_HOOKS: a description on every property."""
+    """SPECTACULAR_SETTINGS POSTPROCESSING_HOOKS: a description on every property, and one
+    way only for a blank string to match."""
     for component, schema in result.get("components", {}).get("schemas", {}).items():
         for name, prop in schema.get("properties", {}).items():
+            _one_blank_branch(prop)
             _describe(component, name, prop)
     return result

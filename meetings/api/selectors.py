@@ -1,10 +1,27 @@
 """Reads for the API: what a given user may see. Anonymous clients see what the public pages
-show; staff with the view permission also see unpublished rows and contact details."""
+show; staff with the view permission also see unpublished rows and contact details.
+
+A row under a parent (a delegation, a document) is shown when the user may see the row and
+its parent, each by the view permission of its own model; what a detail shows beside its
+object (press contacts, conferences, documents) is fetched here, so that a detail costs the
+same number of queries whatever it holds.
+"""
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from meetings.models import Delegation, Event, Format, Meeting, Membership, Participant, Venue
+from meetings.models import (
+    Delegation,
+    Document,
+    Event,
+    Format,
+    Meeting,
+    Membership,
+    Participant,
+    PressConference,
+    PressContact,
+    Venue,
+)
 from meetings.selectors import LIST_ORDER, public_meetings
 
 # Who may ask: a user (with permissions to check), or nobody logged in.
@@ -78,3 +95,72 @@ def api_participants() -> QuerySet[Participant]:
 def api_venues() -> QuerySet[Venue]:
     """Every venue (reference data, public)."""
     return Venue.objects.order_by("city", "name", "pk")
+
+
+# Documents and press information ------------------------------------------------------------
+
+DOCUMENT_ORDER = ("-published_on", "kind", "title", "pk")
+
+
+def visible_documents(user: AnyUser | None) -> QuerySet[Document]:
+    """Documents `user` may read: published ones of published meetings and events; a user
+    with the view permission of documents, meetings or events also sees their unpublished
+    rows. Newest first."""
+    # As on the pages, a link that is not https is no link at all
+    # (meetings.documents.document_link): such a row, never saved through the admin, is left out.
+    documents = Document.objects.select_related("meeting", "event").filter(
+        ~Q(file="") | Q(url__istartswith="https://")
+    )
+    if not sees_unpublished(user, "document"):
+        documents = documents.filter(published=True)
+    if not sees_unpublished(user, "meeting"):
+        documents = documents.filter(Q(meeting__isnull=True) | Q(meeting__published=True))
+    if not sees_unpublished(user, "event"):
+        documents = documents.filter(Q(event__isnull=True) | Q(event__published=True))
+    return documents.order_by(*DOCUMENT_ORDER)
+
+
+def meeting_choices(user: AnyUser | None) -> QuerySet[Meeting]:
+    """The meetings `user` may name in a query (no related rows: only looked up)."""
+    meetings = Meeting.objects.all()
+    return meetings if sees_unpublished(user, "meeting") else meetings.filter(published=True)
+
+
+def event_choices(user: AnyUser | None) -> QuerySet[Event]:
+    """The umbrella events `user` may name in a query."""
+    events = Event.objects.all()
+    return events if sees_unpublished(user, "event") else events.filter(published=True)
+
+
+def _contacts() -> QuerySet[PressContact]:
+    return PressContact.objects.order_by("name", "pk")
+
+
+def _conferences() -> QuerySet[PressConference]:
+    return PressConference.objects.order_by("start", "pk")
+
+
+def _documents_of(user: AnyUser | None) -> Prefetch:
+    # to_attr: a detail shows only what this user may read, never the whole relation.
+    return Prefetch("documents", queryset=visible_documents(user), to_attr="visible_documents")
+
+
+def with_meeting_press(meetings: QuerySet[Meeting], user: AnyUser | None) -> QuerySet[Meeting]:
+    """`meetings` (which select their event) with what a meeting's detail adds: its press
+    contacts and its event's, its press conferences, and the documents `user` may read."""
+    return meetings.prefetch_related(
+        Prefetch("press_contacts", queryset=_contacts()),
+        Prefetch("event__press_contacts", queryset=_contacts()),
+        Prefetch("press_conferences", queryset=_conferences()),
+        _documents_of(user),
+    )
+
+
+def with_event_press(events: QuerySet[Event], user: AnyUser | None) -> QuerySet[Event]:
+    """`visible_events(user)` with what an event's detail adds: its press contacts, the press
+    conferences of its meetings, and the documents `user` may read."""
+    return events.prefetch_related(
+        Prefetch("press_contacts", queryset=_contacts()),
+        Prefetch("meetings__press_conferences", queryset=_conferences()),
+        _documents_of(user),
+    )

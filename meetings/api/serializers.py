@@ -8,6 +8,7 @@ and meeting slugs, venue ids.
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Mapping
 from typing import Any, cast
 
 from django.conf import settings
@@ -20,9 +21,28 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from meetings import selectors
+from meetings.api.press import Press, press_for_event, press_for_meeting
 from meetings.api.problems import Conflict
-from meetings.enums import AttendanceStatus, DelegationLevel, MeetingMode, MeetingStatus
-from meetings.models import Delegation, Event, Format, Meeting, Membership, Participant, Venue
+from meetings.documents import document_link
+from meetings.enums import (
+    AttendanceStatus,
+    DelegationLevel,
+    DocumentKind,
+    MeetingMode,
+    MeetingStatus,
+)
+from meetings.models import (
+    Delegation,
+    Document,
+    Event,
+    Format,
+    Meeting,
+    Membership,
+    Participant,
+    PressConference,
+    PressContact,
+    Venue,
+)
 from meetings.periods import local_period
 from meetings.validators import (
     FIRST_YEAR,
@@ -411,6 +431,231 @@ class ProgrammeMeetingSerializer(serializers.ModelSerializer):
         return absolute(meeting.get_absolute_url())
 
 
+# Documents and press information -----------------------------------------------------------
+
+
+def document_url(document: Document) -> str:
+    """Where a document is read: the site's download address for a file, else its link."""
+    link = document_link(document)
+    return absolute(link) if document.file else link
+
+
+def visible_event(meeting: Meeting, context: Mapping[str, Any]) -> Event | None:
+    """The meeting's umbrella event, unless it is unpublished and the reader may not see it."""
+    event = meeting.event
+    if event is not None and not event.published and not context.get("staff_events"):
+        return None
+    return event
+
+
+# Document kinds are one enum component, named after the Document component's `kind`
+# (a second component with the same choices would make its name ambiguous).
+DOCUMENT_KIND_SCHEMA = {"$ref": "#/components/schemas/DocumentKindEnum"}
+
+
+@extend_schema_field(DOCUMENT_KIND_SCHEMA)
+class DocumentKindField(serializers.CharField):
+    """A document's kind (its code), as the Document component's `kind` lists them."""
+
+
+class DocumentRefSerializer(serializers.ModelSerializer):
+    """A document as its meeting or event lists it; the whole of it is /api/v1/documents/<id>/."""
+
+    kind = DocumentKindField(read_only=True, help_text="What the document is (its code).")
+    title = serializers.CharField(read_only=True, help_text="The document's title.")
+    url = serializers.SerializerMethodField(
+        help_text="Where to read it: the site's download address for a file, else its link."
+    )
+
+    class Meta:
+        model = Document
+        fields = ["kind", "title", "url"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, document: Document) -> str:
+        return document_url(document)
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    """A document attached to a meeting or to an umbrella event (one of the two)."""
+
+    kind = serializers.ChoiceField(
+        choices=DocumentKind.choices, read_only=True, help_text="What the document is (its code)."
+    )
+    kind_label = serializers.CharField(
+        source="get_kind_display", read_only=True, help_text="The kind in English."
+    )
+    title = serializers.CharField(read_only=True, help_text="The document's title.")
+    language = serializers.CharField(
+        read_only=True, help_text="Language tag of the document (en, fr, zh-Hans, ...)."
+    )
+    published_on = serializers.DateField(read_only=True, help_text="The day it was published.")
+    url = serializers.SerializerMethodField(
+        help_text="Where to read it: the site's download address for a file, else its link."
+    )
+    is_file = serializers.SerializerMethodField(
+        help_text="True for a file the site serves; false for a link to another site."
+    )
+    content_type = serializers.SerializerMethodField(
+        help_text="A file's media type (application/pdf, ...); null for a link."
+    )
+    size = serializers.SerializerMethodField(help_text="A file's size in bytes; null for a link.")
+    meeting: "serializers.SlugRelatedField[Meeting]" = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="The slug of the meeting it belongs to, or null.",
+    )
+    event: "serializers.SlugRelatedField[Event]" = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="The slug of the umbrella event it belongs to, or null.",
+    )
+    meeting_url = serializers.SerializerMethodField(
+        help_text="The page of the meeting it belongs to, or null."
+    )
+    event_url = serializers.SerializerMethodField(
+        help_text="The page of the umbrella event it belongs to, or null."
+    )
+    published = serializers.BooleanField(
+        read_only=True,
+        help_text="Whether the public sees it (false only for users allowed to view "
+        "unpublished documents).",
+    )
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "title",
+            "language",
+            "published_on",
+            "url",
+            "is_file",
+            "content_type",
+            "size",
+            "meeting",
+            "event",
+            "meeting_url",
+            "event_url",
+            "published",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, document: Document) -> str:
+        return document_url(document)
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_is_file(self, document: Document) -> bool:
+        return bool(document.file)
+
+    @extend_schema_field({"type": "string", "nullable": True, "example": "application/pdf"})
+    def get_content_type(self, document: Document) -> str | None:
+        return document.content_type if document.file else None
+
+    @extend_schema_field({"type": "integer", "nullable": True, "minimum": 0, "example": 182044})
+    def get_size(self, document: Document) -> int | None:
+        return document.size if document.file else None
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_meeting_url(self, document: Document) -> str | None:
+        return absolute(document.meeting.get_absolute_url()) if document.meeting else None
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_event_url(self, document: Document) -> str | None:
+        return absolute(document.event.get_absolute_url()) if document.event else None
+
+
+class PressContactSerializer(serializers.ModelSerializer):
+    """Whom journalists call or write to."""
+
+    name = serializers.CharField(read_only=True, help_text="Whom to ask.")
+    organisation = serializers.CharField(
+        read_only=True, help_text="Their office or organisation (may be empty)."
+    )
+    email = serializers.CharField(read_only=True, help_text="E-mail address (may be empty).")
+    phone = serializers.CharField(
+        read_only=True, help_text="Telephone, international form (may be empty)."
+    )
+
+    class Meta:
+        model = PressContact
+        fields = ["name", "organisation", "email", "phone"]
+        read_only_fields = fields
+
+
+@extend_schema_field(
+    {"type": "string", "format": "date-time", "example": "2022-08-03T15:30:00+07:00"}
+)
+class ConferenceTimeField(serializers.Field):
+    """A press conference's start at its meeting's venue: ISO 8601 with that zone's offset."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, source="*", **kwargs)
+
+    def to_representation(self, conference: PressConference) -> str:
+        return conference.start.astimezone(conference.meeting.tz).isoformat()
+
+
+class PressConferenceSerializer(serializers.ModelSerializer):
+    """A press conference or briefing during or after a meeting."""
+
+    meeting: "serializers.SlugRelatedField[Meeting]" = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, help_text="The slug of the meeting it follows."
+    )
+    start = serializers.DateTimeField(
+        read_only=True, default_timezone=dt.UTC, help_text="When it starts, in UTC."
+    )
+    start_local = ConferenceTimeField(
+        help_text="When it starts at the meeting's venue, with its UTC offset."
+    )
+    title = serializers.CharField(
+        source="__str__", read_only=True, help_text="Its title; “Press conference” if none."
+    )
+    place = serializers.CharField(read_only=True, help_text="Where it is held (may be empty).")
+    stream_url = serializers.CharField(
+        read_only=True, help_text="Where it is streamed, if not the general livestream; or empty."
+    )
+
+    class Meta:
+        model = PressConference
+        fields = ["meeting", "start", "start_local", "title", "place", "stream_url"]
+        read_only_fields = fields
+
+
+class PressSerializer(serializers.Serializer):
+    """What the press needs: accreditation, media centre, livestream, contacts, briefings."""
+
+    accreditation_deadline = serializers.DateField(
+        read_only=True, allow_null=True, help_text="The last day to apply for accreditation."
+    )
+    accreditation = serializers.CharField(
+        read_only=True, help_text="How to apply for media accreditation (plain text)."
+    )
+    accreditation_url = serializers.CharField(
+        read_only=True, help_text="https:// page where journalists apply, or empty."
+    )
+    media_centre = serializers.CharField(
+        read_only=True, help_text="Where the media centre is, or empty."
+    )
+    livestream_url = serializers.CharField(
+        read_only=True, help_text="https:// livestream or webcast, or empty."
+    )
+    contacts = PressContactSerializer(many=True, read_only=True, help_text="Press contacts.")
+    conferences = PressConferenceSerializer(
+        many=True, read_only=True, help_text="Press conferences and briefings, in time order."
+    )
+
+
+def _press_data(press: Press, context: Mapping[str, Any]) -> dict[str, Any]:
+    return PressSerializer(press, context=context).data
+
+
 class EventSerializer(serializers.ModelSerializer):
     host: "serializers.SlugRelatedField[Participant]" = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True
@@ -446,6 +691,28 @@ class EventSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, event: Event) -> str:
         return absolute(event.get_absolute_url())
+
+
+class EventDetailSerializer(EventSerializer):
+    """An umbrella event with its press information and documents."""
+
+    press = serializers.SerializerMethodField(
+        help_text="The event's press information, with its meetings' press conferences."
+    )
+    documents = DocumentRefSerializer(
+        source="visible_documents",
+        many=True,
+        read_only=True,
+        help_text="The event's documents, newest first.",
+    )
+
+    class Meta(EventSerializer.Meta):
+        fields = [*EventSerializer.Meta.fields, "press", "documents"]
+        read_only_fields = fields
+
+    @extend_schema_field(PressSerializer)
+    def get_press(self, event: Event) -> dict[str, Any]:
+        return _press_data(press_for_event(event), self.context)
 
 
 class DelegationRefSerializer(serializers.ModelSerializer):
@@ -588,18 +855,30 @@ class MeetingListSerializer(serializers.ModelSerializer):
     def to_representation(self, meeting: Meeting) -> dict[str, Any]:
         data = super().to_representation(meeting)
         # A published meeting may sit under an event not yet published.
-        if meeting.event and not meeting.event.published and not self.context.get("staff_events"):
+        if meeting.event is not None and visible_event(meeting, self.context) is None:
             data["event"] = None
         return data
 
 
 class MeetingDetailSerializer(MeetingListSerializer):
-    """A meeting with its description, deadline, chair and co-chair."""
+    """A meeting with its description, deadline, chair and co-chair, press information and
+    documents (the list leaves these out: they cost queries a list does not need)."""
 
     confirmation_deadline = VenueTimeField(allow_null=True)
     chair = serializers.SerializerMethodField(help_text="ASEAN chair in the meeting's year.")
     co_chair = serializers.SerializerMethodField(
         help_text="For an ASEAN-X meeting: the member coordinating relations with X."
+    )
+    press = serializers.SerializerMethodField(
+        help_text="Press information: the meeting's own values where set, else its umbrella "
+        "event's (each field on its own; contacts: the meeting's if it has any, else the "
+        "event's)."
+    )
+    documents = DocumentRefSerializer(
+        source="visible_documents",
+        many=True,
+        read_only=True,
+        help_text="The meeting's documents, newest first.",
     )
 
     class Meta(MeetingListSerializer.Meta):
@@ -610,8 +889,15 @@ class MeetingDetailSerializer(MeetingListSerializer):
             "chair",
             "co_chair",
             "created_at",
+            "press",
+            "documents",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PressSerializer)
+    def get_press(self, meeting: Meeting) -> dict[str, Any]:
+        press = press_for_meeting(meeting, event=visible_event(meeting, self.context))
+        return _press_data(press, self.context)
 
     @extend_schema_field({"type": "string", "nullable": True, "example": "KH"})
     def get_chair(self, meeting: Meeting) -> str | None:

@@ -14,6 +14,7 @@ router.register("formats", views.FormatViewSet, basename="api-format")
 router.register("participants", views.ParticipantViewSet, basename="api-participant")
 router.register("venues", views.VenueViewSet, basename="api-venue")
 router.register("delegations", views.DelegationViewSet, basename="api-delegation")
+router.register("documents", views.DocumentViewSet, basename="api-document")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -34,7 +34,7 @@ from rest_framework.views import APIView
 from meetings import caching, services
 from meetings.api import schema as api_schema
 from meetings.api import selectors as api_selectors
-from meetings.api.filters import DelegationFilter, StrictOrderingFilter
+from meetings.api.filters import DelegationFilter, DocumentFilter, StrictOrderingFilter
 from meetings.api.pagination import Pagination
 from meetings.api.parsers import StrictJSONParser
 from meetings.api.permissions import ActionPermission
@@ -47,6 +47,8 @@ from meetings.api.serializers import (
     DelegationCreateSerializer,
     DelegationSerializer,
     DelegationUpdateSerializer,
+    DocumentSerializer,
+    EventDetailSerializer,
     EventSerializer,
     FormatSerializer,
     MeetingDetailSerializer,
@@ -60,7 +62,7 @@ from meetings.api.serializers import (
 )
 from meetings.enums import AnswerChannel
 from meetings.filters import MeetingFilter
-from meetings.models import Delegation, Meeting
+from meetings.models import Delegation, Document, Meeting
 from meetings.selectors import LIST_ORDER, LIST_ORDER_REVERSED
 
 API_REASON = "through the API"
@@ -343,19 +345,26 @@ SLUG_PARAMETER = path_parameter("slug", str, "2022-amm-55", pattern=SLUG_PATTERN
     ),
     retrieve=extend_schema(
         summary="One umbrella event",
+        description="With its press information and its documents.",
         parameters=[
             path_parameter("slug", str, "2022-55th-amm-and-related-meetings", pattern=SLUG_PATTERN)
         ],
-        responses={200: EventSerializer, **api_schema.DETAIL_ERRORS},
+        responses={200: EventDetailSerializer, **api_schema.DETAIL_ERRORS},
     ),
 )
 class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
-    serializer_class = detail_serializer_class = EventSerializer
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN.strip("^$")
+    detail_serializer_class = EventDetailSerializer
 
     def get_queryset(self) -> models.QuerySet:
-        return api_selectors.visible_events(self.request.user)
+        events = api_selectors.visible_events(self.request.user)
+        if self.action == "list":
+            return events
+        return api_selectors.with_event_press(events, self.request.user)
+
+    def get_serializer_class(self) -> type[Serializer]:
+        return EventSerializer if self.action == "list" else EventDetailSerializer
 
 
 # Meetings ----------------------------------------------------------------------------------
@@ -372,6 +381,7 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     ),
     retrieve=extend_schema(
         summary="One meeting",
+        description="With its press information and its documents, which the list leaves out.",
         parameters=[SLUG_PARAMETER],
         responses={200: MeetingDetailSerializer, **api_schema.DETAIL_ERRORS},
     ),
@@ -447,14 +457,19 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     collection_actions = ("invite",)
 
     def get_queryset(self) -> models.QuerySet:
-        return api_selectors.visible_meetings(self.request.user)
+        meetings = api_selectors.visible_meetings(self.request.user)
+        if self.action == "list":
+            return meetings
+        return api_selectors.with_meeting_press(meetings, self.request.user)
 
     def get_serializer_class(self) -> type[Serializer]:
         return MeetingListSerializer if self.action == "list" else MeetingDetailSerializer
 
     def respond(self, meeting: Meeting, status_code: int = 200, **kwargs: Any) -> Response:
-        fresh = api_selectors.meetings_with_related().get(pk=meeting.pk)
-        return self.written(fresh, status_code, **kwargs)
+        meetings = api_selectors.with_meeting_press(
+            api_selectors.meetings_with_related(), self.request.user
+        )
+        return self.written(meetings.get(pk=meeting.pk), status_code, **kwargs)
 
     def create(self, request: Request) -> Response:
         data = self.valid_data(MeetingInputSerializer)
@@ -586,6 +601,36 @@ class DelegationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
                 delegation=delegation, by=editor(request), via=AnswerChannel.API, **data
             )
         return self.respond(delegation)
+
+
+# Documents ---------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Documents on meetings and events",
+        description=(
+            "Agendas, joint communiqués, chairman's statements, press releases and media "
+            "links, newest first. Unpublished documents, and those of unpublished meetings "
+            "or events, are listed only for users allowed to view them. Added and changed by "
+            "staff in the admin only."
+        ),
+        responses={200: DocumentSerializer, **api_schema.LIST_ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One document",
+        parameters=[ID_PARAMETER],
+        responses={200: DocumentSerializer, **api_schema.DETAIL_ERRORS},
+    ),
+)
+class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet[Document]):
+    serializer_class = detail_serializer_class = DocumentSerializer
+    lookup_value_regex = "[0-9]{1,18}"
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DocumentFilter
+
+    def get_queryset(self) -> models.QuerySet:
+        return api_selectors.visible_documents(self.request.user)
 
 
 @csrf_exempt

@@ -133,7 +133,7 @@ class Venue(models.Model):
 
 class PressInformation(models.Model):
     """What the press needs to cover an event or a meeting; a meeting's own values, where
-    set, take the place of its event's (`meetings.press.press_for`)."""
+    set, take the place of its event's (`meetings.press.meeting_press`)."""
 
     accreditation_deadline = models.DateField(
         "media accreditation deadline", null=True, blank=True, help_text="The last day to apply."

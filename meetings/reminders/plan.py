@@ -111,17 +111,23 @@ def _days_for(meeting: Meeting, schedules: Schedules) -> tuple[int, ...]:
     return schedules.get(meeting.format_id, schedules[None])
 
 
-def _not_reminded_reason(delegation: Delegation, *, now: dt.datetime) -> str:
-    """Why an invited delegation gets no scheduled reminder at any step ("" if it may)."""
-    meeting = delegation.meeting
-    reason = meeting_closed_reason(meeting, now=now)
+def _not_mailed_reason(delegation: Delegation, *, now: dt.datetime) -> str:
+    """Why the pass writes an invited delegation nothing at all, not even its invitation
+    ("" if it may)."""
+    reason = meeting_closed_reason(delegation.meeting, now=now)
     if reason:
         return reason
     if delegation.reminders_paused:
         return "reminders paused"
     if not delegation.addresses:
         return "no contact addresses"
-    if confirmation_deadline(meeting) <= now:
+    return ""
+
+
+def _not_reminded_reason(delegation: Delegation, *, now: dt.datetime) -> str:
+    """Why an invited delegation whose invitation went gets no scheduled reminder at any
+    step ("" if it may)."""
+    if confirmation_deadline(delegation.meeting) <= now:
         return "confirmation deadline passed"
     return ""
 
@@ -136,31 +142,73 @@ def _nothing_due_reason(*, days: Iterable[int], deadline: dt.datetime, now: dt.d
 
 @dataclass(frozen=True)
 class _Outbox:
-    """The candidates' rows already written: status per (delegation, step), invitation times."""
+    """The candidates' rows already written: status per (delegation, step), and each
+    delegation's invitation row: its id and when it was sent."""
 
     statuses: dict[tuple[int, str], str]
-    invitation_due: dict[int, dt.datetime]
+    invitation_ids: dict[int, int]
+    invitation_sent: dict[int, dt.datetime]
 
     @classmethod
     def of(cls, candidates: QuerySet[Delegation]) -> "_Outbox":
-        outbox = cls({}, {})
-        for delegation_id, step, status, due_at in Reminder.objects.filter(
+        outbox = cls({}, {}, {})
+        for pk, delegation_id, step, status, sent_at in Reminder.objects.filter(
             delegation__in=candidates.values("pk")
-        ).values_list("delegation_id", "step", "status", "due_at"):
+        ).values_list("pk", "delegation_id", "step", "status", "sent_at"):
             outbox.statuses[delegation_id, step] = status
             if step == INVITATION_STEP:
-                outbox.invitation_due[delegation_id] = due_at
+                outbox.invitation_ids[delegation_id] = pk
+                if sent_at is not None:
+                    outbox.invitation_sent[delegation_id] = sent_at
         return outbox
+
+
+def _invitation_first(
+    delegation: Delegation, *, outbox: _Outbox, now: dt.datetime
+) -> Reminder | Skip | None:
+    """The invitation a delegation is owed before any reminder, or why it waits for it;
+    None once its invitation has gone.
+
+    A delegation can be "invited" without an invitation mail: loaded by the demo or from
+    a record, or its invitation skipped while it could not go (meeting withdrawn, no
+    addresses). No reminder ever reaches it first. The caller has checked the meeting is
+    open, the delegation has addresses and is not paused, which is also why a skipped
+    invitation may be queued again: its cause is gone. Like the services' invitations, it
+    goes until the meeting starts, past the confirmation deadline too: the delegation
+    never heard of the meeting, and its link works until then. A failed one waits for
+    staff, as every failed row does.
+    """
+    status = outbox.statuses.get((delegation.pk, INVITATION_STEP))
+    if status == ReminderStatus.SENT:
+        return None
+    if status is None or status == ReminderStatus.SKIPPED:
+        return Reminder(
+            pk=outbox.invitation_ids.get(delegation.pk),
+            delegation=delegation,
+            kind=ReminderKind.INVITATION,
+            step=INVITATION_STEP,
+            due_at=now,
+        )
+    return Skip(
+        delegation, f"no reminder before its invitation ({ReminderStatus(status).label.lower()})"
+    )
 
 
 def _plan_one(
     delegation: Delegation, *, days: tuple[int, ...], outbox: _Outbox, now: dt.datetime
 ) -> Reminder | Skip:
-    """The row a delegation is due now, or why it gets none (it may be reminded at all)."""
+    """The row a delegation is due now (its invitation first), or why it gets none (it may
+    be mailed at all)."""
+    invitation = _invitation_first(delegation, outbox=outbox, now=now)
+    if invitation is not None:
+        return invitation
+    reason = _not_reminded_reason(delegation, now=now)
+    if reason:
+        return Skip(delegation, reason)
     deadline = confirmation_deadline(delegation.meeting)
     # Steps that fell before the invitation went out are not sent after it.
     invited_at = max(
-        filter(None, (delegation.invited_at, outbox.invitation_due.get(delegation.pk))),
+        filter(None, (delegation.invited_at, outbox.invitation_sent.get(delegation.pk))),
         default=None,
     )
     step = due_step(days=days, deadline=deadline, invited_at=invited_at, now=now)
@@ -180,14 +228,15 @@ def _plan_one(
 
 
 def reminders_plan(*, now: dt.datetime | None = None) -> Plan:
-    """Write the outbox row of every delegation due a scheduled reminder (idempotent)."""
+    """Write the outbox row of every delegation due a scheduled reminder, or of its
+    invitation if that never went (idempotent)."""
     now = now or timezone.now()
     schedules = schedule_days()
     candidates = reminder_candidates(now=now)
     outbox = _Outbox.of(candidates)
     plan = Plan()
     for delegation in candidates:
-        reason = _not_reminded_reason(delegation, now=now)
+        reason = _not_mailed_reason(delegation, now=now)
         if reason:
             plan.skipped.append(Skip(delegation, reason))
             continue
@@ -198,8 +247,26 @@ def reminders_plan(*, now: dt.datetime | None = None) -> Plan:
         else:
             plan.planned.append(found)
     # The unique (delegation, step) constraint makes a concurrent planner's rows win quietly.
-    Reminder.objects.bulk_create(plan.planned, ignore_conflicts=True)
+    Reminder.objects.bulk_create([r for r in plan.planned if r.pk is None], ignore_conflicts=True)
+    _invitations_again([r.pk for r in plan.planned if r.pk is not None], now=now)
     return plan
+
+
+def _invitations_again(ids: list[int], *, now: dt.datetime) -> None:
+    """Queue skipped invitations afresh for `reminders_enqueue`, as if never tried; a
+    concurrent planner that did so first leaves nothing to change here."""
+    if ids:
+        Reminder.objects.filter(pk__in=ids, status=ReminderStatus.SKIPPED).update(
+            status=ReminderStatus.QUEUED,
+            attempts=0,
+            skip_reason="",
+            last_error="",
+            due_at=now,
+            enqueued_at=None,
+            claimed_at=None,
+            requested_by=None,
+            updated_at=now,
+        )
 
 
 def unwanted_reason(reminder: Reminder, *, now: dt.datetime) -> str:
@@ -214,9 +281,24 @@ def unwanted_reason(reminder: Reminder, *, now: dt.datetime) -> str:
     reason = meeting_closed_reason(delegation.meeting, now=now)
     if not reason and reminder.kind == ReminderKind.SCHEDULED:
         reason = _scheduled_unwanted_reason(reminder, now=now)
+    if not reason and reminder.kind in _REMINDER_KINDS and not _invitation_sent(delegation):
+        # The planner and staff's "send now" queue none before the invitation has gone;
+        # a row queued otherwise (planned before that rule, or requeued by staff) is
+        # skipped rather than sent ahead of it.
+        reason = "invitation not yet sent"
     if not reason and not delegation.addresses:
         reason = "no contact addresses"
     return reason
+
+
+# Mails that ask again for an answer: never before the invitation that asked first.
+_REMINDER_KINDS = (ReminderKind.SCHEDULED, ReminderKind.MANUAL)
+
+
+def _invitation_sent(delegation: Delegation) -> bool:
+    return Reminder.objects.filter(
+        delegation=delegation, step=INVITATION_STEP, status=ReminderStatus.SENT
+    ).exists()
 
 
 def _scheduled_unwanted_reason(reminder: Reminder, *, now: dt.datetime) -> str:

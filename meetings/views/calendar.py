@@ -60,15 +60,16 @@ def month(request: HttpRequest, year: int, month: int) -> HttpResponse:
             status=400,
         )
     days = {entry["date"]: entry for entry in by_day(rows, weeks[0][0], weeks[-1][-1])}
+    count = sum(1 for m in rows if m.first_day <= month_last and m.last_day >= month_first)
     return render(
         request,
         "meetings/month.html",
         context
         | {
             "weeks": [[days[day] for day in week] for week in weeks],
-            "count": sum(
-                1 for m in rows if m.first_day <= month_last and m.last_day >= month_first
-            ),
+            "count": count,
             "today": timezone.localdate(),
+            # The subscribe block's feed is this month's: without meetings, it is not offered.
+            "nothing_to_subscribe": count == 0,
         },
     )

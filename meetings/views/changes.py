@@ -1,4 +1,8 @@
-"""What changed, for journalists: the /changes/ page and its Atom feed, with the shared filters."""
+"""What changed, for journalists: the /changes/ page and its Atom feed, with the shared filters.
+
+An entry's Atom id is its place on the meeting's (or event's) page, which never changes;
+its link is that place too, except for a published document, whose link is the document.
+"""
 
 import datetime as dt
 import re
@@ -106,8 +110,8 @@ class ChangesFeed(Feed):
     feed_type = StableAtom1Feed
     title = "aseancal: what changed"
     subtitle = (
-        "Reschedulings, venue and status changes, cancellations and delegations' answers "
-        "for ASEAN meetings. Times are the venue's local time."
+        "Reschedulings, venue and status changes, cancellations, delegations' answers and "
+        "documents published for ASEAN meetings. Times are the venue's local time."
     )
     author_name = "aseancal"
 
@@ -153,7 +157,7 @@ class ChangesFeed(Feed):
         return entry.url
 
     def item_guid(self, entry: ChangeEntry) -> str:
-        return entry.url
+        return entry.guid
 
     def item_pubdate(self, entry: ChangeEntry):
         return entry.at
@@ -162,7 +166,7 @@ class ChangesFeed(Feed):
         return entry.at
 
     def item_categories(self, entry: ChangeEntry) -> list[str]:
-        return [entry.meeting.format.code, *entry.kinds]
+        return entry.categories
 
 
 changes_feed = ChangesFeed()

@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from meetings import documents, press, selectors
+from meetings import documents, ical, press, selectors
 from meetings.caching import cached_page
 from meetings.links import links_to
 from meetings.models import Venue
@@ -40,7 +40,10 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "chair": selectors.chair_for(on=event.start_date),
             "today": timezone.localdate(),
             "venues": [(venue, osm_url(venue)) for venue in venues],
-            "feed": links_to(settings.SITE_URL + event.get_ics_url()),
+            # Named as the event's calendar is (X-WR-CALNAME), so Outlook shows the same name.
+            "feed": links_to(
+                settings.SITE_URL + event.get_ics_url(), name=ical.clean_text(event.title)
+            ),
             "canonical": event.get_absolute_url(),
             "documents": documents.public_documents(event=event),
             "press": press.event_press(event),

@@ -81,7 +81,14 @@ def _listing(
     return render(
         request,
         template,
-        context | {"page_obj": page, "meetings": page.object_list, "now": now},
+        context
+        | {
+            "page_obj": page,
+            "meetings": page.object_list,
+            "now": now,
+            # A feed of nothing is not offered (templates/meetings/includes/subscribe.html).
+            "nothing_to_subscribe": page.paginator.count == 0,
+        },
     )
 
 

@@ -23,7 +23,8 @@ TEMPLATE = "meetings/search.html"
 
 @cached_page
 def search(request: HttpRequest) -> HttpResponse:
-    """Meetings, heads of delegation, participants, places and events matching `q`."""
+    """Meetings, heads of delegation, participants, places, events and documents matching
+    `q`."""
     raw = request.GET.get("q")
     context = {"search_query": raw or "", "kinds": KINDS.values()}
     try:

@@ -9,13 +9,17 @@ into the page, so those tabs bypass the site's script policy (tests/browser/test
 checks the policy itself).
 """
 
+import datetime as dt
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.template.loader import render_to_string
 
-from meetings.models import Delegation
+from meetings.models import Delegation, Event, PressConference, PressContact
 from meetings.tokens import rsvp_token
 from tests.browser.conftest import DESKTOP, WRITES
+from tests.conftest import TODAY
+from tests.factories import MeetingFactory
 
 pytestmark = pytest.mark.browser
 
@@ -43,6 +47,9 @@ PAGES = [
     ("country", "/countries/ru/", 200),
     ("changes", "/changes/", 200),
     ("search", "/search/?q=Lavrov", 200),
+    ("subscribe", "/subscribe/?format=EAS", 200),
+    ("subscribe-bad", "/subscribe/?format=XYZ", 400),
+    ("list-empty", "/meetings/?q=Retreat", 200),
     ("event", "/events/2022-55th-amm-and-related-meetings/", 200),
     ("search-bad", "/search/?q=", 400),
     ("rsvp", RSVP, 200),
@@ -199,6 +206,63 @@ def test_rsvp_form_answers_and_errors_have_no_axe_violations(open_tab, fresh_dem
     )
     assert refused == [], describe(refused)
     assert answered == [], describe(answered)
+
+
+@WRITES
+def test_press_information_and_live_now_have_no_axe_violations(open_tab, fresh_demo_site, axe):
+    """A meeting on now, with its event's press information (long values included), on its
+    page, its event's page and the home page, at desktop and phone width."""
+    event = Event.objects.get(slug="sample-senior-officials-meetings")
+    Event.objects.filter(pk=event.pk).update(
+        accreditation_deadline=TODAY.date() - dt.timedelta(days=1),
+        accreditation="Write to the press office.\nSend a copy of your press card.",
+        accreditation_url="https://press.example.org/" + "accreditation-" * 12,
+        media_centre="Hall B, National Convention Centre",
+        livestream_url="https://stream.example.org/week",
+    )
+    meeting = MeetingFactory(
+        event=event,
+        title="Live meeting",
+        start=TODAY - dt.timedelta(hours=1),
+        end=TODAY + dt.timedelta(hours=5),
+    )
+    PressConference.objects.create(
+        meeting=meeting,
+        start=TODAY + dt.timedelta(hours=4),
+        title="Press conference of the Chair",
+        place="Media room",
+        stream_url="https://stream.example.org/chair",
+    )
+    PressContact.objects.create(
+        event=event,
+        name="Sok Dara",
+        organisation="Ministry of Foreign Affairs",
+        email="press.office.of.the.ministry.of.foreign.affairs@example.org",
+        phone="+855 (23) 123-456",
+    )
+    found = {}
+    for path in ("/", meeting.get_absolute_url(), event.get_absolute_url()):
+        for width, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            tab = open_tab(bypass_csp=True, viewport=viewport)
+            tab.open(path)
+            headings = tab.page.locator("main h2").all_inner_texts()
+            violations = axe.run(tab.page, options=AXE_OPTIONS).response["violations"]
+            found[path, width] = (
+                "Live now" in headings or tab.page.locator(".banner-live").count() == 1,
+                "Press" in headings,
+                describe(violations),
+                tab.page.evaluate(OVERFLOWING) if width == "phone" else [],
+            )
+
+    assert found == {
+        (path, width): (live, shown, "", [])
+        for path, live, shown in (
+            ("/", True, False),
+            (meeting.get_absolute_url(), True, True),
+            (event.get_absolute_url(), False, True),
+        )
+        for width in ("desktop", "phone")
+    }
 
 
 @WRITES

@@ -7,12 +7,22 @@ from meetings.models import Delegation, Event, Meeting, Participant, Venue
 
 from .transport import wire
 
-NO_INLINES = {
-    "delegations-TOTAL_FORMS": "0",
-    "delegations-INITIAL_FORMS": "0",
-    "delegations-MIN_NUM_FORMS": "0",
-    "delegations-MAX_NUM_FORMS": "1000",
-}
+
+def no_rows(*prefixes: str) -> dict[str, str]:
+    """The management forms of inline formsets left empty."""
+    return {
+        f"{prefix}-{name}": value
+        for prefix in prefixes
+        for name, value in (
+            ("TOTAL_FORMS", "0"),
+            ("INITIAL_FORMS", "0"),
+            ("MIN_NUM_FORMS", "0"),
+            ("MAX_NUM_FORMS", "1000"),
+        )
+    }
+
+
+NO_INLINES = no_rows("delegations", "documents", "press_conferences", "press_contacts")
 
 
 def change_url(obj) -> str:
@@ -111,6 +121,7 @@ def event_form(event: Event, **values: str) -> dict[str, str]:
         "description": event.description,
         "published": "on",
         "_save": "Save",
+        **no_rows("documents", "press_contacts"),
     } | values
 
 

@@ -133,7 +133,10 @@ def assert_served(surface: str, response, query: dict[str, list[str]]) -> None:
     elif surface.startswith("page"):
         scan = PageScan(body.decode())
         assert (scan.handlers, scan.script_urls) == ([], [])
-        assert [attrs.get("src") for attrs, _ in scan.scripts] == ["/static/js/local-time.js"]
+        assert [attrs.get("src") for attrs, _ in scan.scripts] == [
+            "/static/js/local-time.js",
+            "/static/js/copy-feed.js",
+        ]
     elif surface == "feed atom":
         feed = feedparser.parse(body)
         assert (feed.bozo, feed.version) == (0, "atom10"), feed.get("bozo_exception")

@@ -506,7 +506,9 @@ def test_entry_from_instance_equals_entry_from_selector(demo):
 
 
 def test_entry_fields_follow_the_selector_paths():
-    assert list(ical.MEETING_PATHS) + ["answered_at", "delegations"] == [*ical.MeetingEntry._fields]
+    assert list(ical.MEETING_PATHS) + ["answered_at", "delegations", "documents"] == [
+        *ical.MeetingEntry._fields
+    ]
 
 
 def test_venue_rename_changes_event_bytes_and_key(frozen_now):

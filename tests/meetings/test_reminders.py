@@ -2,7 +2,10 @@
 
 import datetime as dt
 import email
+import re
 import smtplib
+from collections import defaultdict
+from typing import ClassVar
 
 import icalendar
 import pytest
@@ -14,10 +17,10 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from aseancal.celery import app as celery_app
-from meetings import reminders, services
+from meetings import reminders, services, tasks
 from meetings.enums import AttendanceStatus, MeetingMode, MeetingStatus
 from meetings.models import Delegation, Meeting, Reminder, ReminderSchedule
-from meetings.models.reminders import ReminderKind
+from meetings.models.reminders import ReminderKind, ReminderStatus
 from meetings.tokens import rsvp_token
 from tests.conftest import TODAY, eager_tasks
 from tests.factories import (
@@ -56,14 +59,28 @@ def meeting_in(days: float, **fields):
     return MeetingFactory(start=start, end=start + dt.timedelta(hours=3), **fields)
 
 
-def invited(meeting, code: str, *, invited_days_ago: int = 30, **fields) -> Delegation:
+def invited(
+    meeting, code: str, *, invited_days_ago: int = 30, invitation_sent: bool = True, **fields
+) -> Delegation:
+    """A delegation invited `invited_days_ago`, its invitation mail sent then (or never)."""
     fields.setdefault("contact_emails", f"desk@{code.lower()}.mfa.example")
-    return DelegationFactory(
+    invited_at = TODAY - dt.timedelta(days=invited_days_ago)
+    delegation = DelegationFactory(
         meeting=meeting,
         participant=ParticipantFactory(code=code, name=f"Country {code}"),
-        invited_at=TODAY - dt.timedelta(days=invited_days_ago),
+        invited_at=invited_at,
         **fields,
     )
+    if invitation_sent:
+        Reminder.objects.create(
+            delegation=delegation,
+            kind=ReminderKind.INVITATION,
+            step=reminders.INVITATION_STEP,
+            status=ReminderStatus.SENT,
+            due_at=invited_at,
+            sent_at=invited_at,
+        )
+    return delegation
 
 
 def rows() -> list[tuple]:
@@ -101,7 +118,10 @@ def test_plan_writes_one_row_for_the_latest_due_step(frozen_now):
     assert [(r.step, r.days_before, r.due_at) for r in plan.planned] == [
         ("7d", 7, meeting.start - 7 * DAY)
     ]
-    assert rows() == [("RU", "scheduled", "7d", "queued")]
+    assert rows() == [
+        ("RU", "invitation", "invitation", "sent"),
+        ("RU", "scheduled", "7d", "queued"),
+    ]
 
 
 def test_plan_twice_adds_nothing(frozen_now):
@@ -112,7 +132,10 @@ def test_plan_twice_adds_nothing(frozen_now):
         [],
         ["7 days before the deadline: already queued"],
     )
-    assert rows() == [("RU", "scheduled", "7d", "queued")]
+    assert rows() == [
+        ("RU", "invitation", "invitation", "sent"),
+        ("RU", "scheduled", "7d", "queued"),
+    ]
 
 
 def test_plan_moves_to_the_next_step_when_it_comes(frozen_now):
@@ -121,6 +144,7 @@ def test_plan_moves_to_the_next_step_when_it_comes(frozen_now):
     frozen_now.shift(3 * DAY)  # 2 days before: the 3-day step is due
     reminders.reminders_plan()
     assert rows() == [
+        ("RU", "invitation", "invitation", "sent"),
         ("RU", "scheduled", "7d", "queued"),
         ("RU", "scheduled", "3d", "queued"),
     ]
@@ -160,14 +184,20 @@ def test_plan_uses_the_format_schedule_over_the_default(frozen_now):
     ReminderSchedule.objects.create(format=summit, days_before="10, 2")
     invited(meeting_in(5, format=summit), "RU")
     reminders.reminders_plan()
-    assert rows() == [("RU", "scheduled", "10d", "queued")]
+    assert rows() == [
+        ("RU", "invitation", "invitation", "sent"),
+        ("RU", "scheduled", "10d", "queued"),
+    ]
 
 
 def test_plan_falls_back_to_the_built_in_schedule_without_a_default_row(frozen_now):
     ReminderSchedule.objects.all().delete()
     invited(meeting_in(5), "RU")
     reminders.reminders_plan()
-    assert rows() == [("RU", "scheduled", "7d", "queued")]
+    assert rows() == [
+        ("RU", "invitation", "invitation", "sent"),
+        ("RU", "scheduled", "7d", "queued"),
+    ]
 
 
 def test_default_schedule_row_is_created_by_the_migration():
@@ -180,7 +210,9 @@ def test_plan_counts_the_deadline_not_the_start(frozen_now):
     meeting = meeting_in(20, confirmation_deadline=TODAY + 2 * DAY)
     invited(meeting, "RU")
     reminders.reminders_plan()
-    assert list(Reminder.objects.values_list("step", "due_at")) == [("3d", TODAY - DAY)]
+    assert list(
+        Reminder.objects.filter(kind=ReminderKind.SCHEDULED).values_list("step", "due_at")
+    ) == [("3d", TODAY - DAY)]
 
 
 def _plan_queries(count: int) -> int:
@@ -204,7 +236,7 @@ def test_plan_query_count_does_not_grow_with_delegations(frozen_now):
 def _planned(meeting=None, code: str = "RU", **fields) -> Reminder:
     delegation = invited(meeting or meeting_in(5), code, **fields)
     reminders.reminders_plan()
-    return Reminder.objects.get(delegation=delegation)
+    return Reminder.objects.get(delegation=delegation, kind=ReminderKind.SCHEDULED)
 
 
 def test_send_marks_the_row_sent_with_a_deterministic_message_id(frozen_now):
@@ -448,7 +480,7 @@ def test_invitation_step_means_no_reminder_for_steps_already_passed(frozen_now):
 def test_send_now_sends_the_invitation_first_then_reminders(
     frozen_now, eager_celery, django_capture_on_commit_callbacks, superuser
 ):
-    delegation = invited(meeting_in(20), "RU")
+    delegation = invited(meeting_in(20), "RU", invitation_sent=False)
     with django_capture_on_commit_callbacks(execute=True):
         first = services.delegation_send_reminder_now(delegation=delegation, by=superuser)
     frozen_now.shift(dt.timedelta(minutes=1))
@@ -464,7 +496,7 @@ def test_send_now_sends_the_invitation_first_then_reminders(
 def test_send_now_twice_in_a_minute_queues_one_mail(
     frozen_now, eager_celery, django_capture_on_commit_callbacks
 ):
-    delegation = invited(meeting_in(20), "RU")
+    delegation = invited(meeting_in(20), "RU", invitation_sent=False)
     with django_capture_on_commit_callbacks(execute=True):
         services.delegation_send_reminder_now(delegation=delegation, by=None)
         services.delegation_send_reminder_now(delegation=delegation, by=None)
@@ -474,7 +506,7 @@ def test_send_now_twice_in_a_minute_queues_one_mail(
 def test_send_now_goes_out_even_when_scheduled_reminders_are_paused(
     frozen_now, eager_celery, django_capture_on_commit_callbacks
 ):
-    delegation = invited(meeting_in(20), "RU", reminders_paused=True)
+    delegation = invited(meeting_in(20), "RU", reminders_paused=True, invitation_sent=False)
     with django_capture_on_commit_callbacks(execute=True):
         services.delegation_send_reminder_now(delegation=delegation, by=None)
     assert rows() == [("RU", "invitation", "invitation", "sent")]
@@ -553,7 +585,7 @@ def test_publishing_a_meeting_sends_the_invitations_it_owes_then_no_backlog(
 ):
     meeting = meeting_in(10, published=False, title="SOM rehearsal")
     # Invited 30 days ago while the meeting was a draft: no mail could go then.
-    invited(meeting, "RU")
+    invited(meeting, "RU", invitation_sent=False)
     assert rows() == []
     with django_capture_on_commit_callbacks(execute=True):
         services.meeting_set_published(meeting=meeting, by=None, published=True)
@@ -605,7 +637,11 @@ def test_sweep_requeues_rows_stuck_in_flight_and_the_worker_sends_them(
     with django_capture_on_commit_callbacks(execute=True):
         found = reminders.reminders_sweep()
     assert found == {"requeued": [lost.pk], "republished": [], "failed": []}
-    assert list(Reminder.objects.order_by("pk").values_list("pk", "status", "attempts")) == [
+    assert list(
+        Reminder.objects.filter(kind=ReminderKind.SCHEDULED)
+        .order_by("pk")
+        .values_list("pk", "status", "attempts")
+    ) == [
         (lost.pk, "sent", 2),
         (busy.pk, "sending", 1),
     ]
@@ -690,8 +726,337 @@ def test_send_reminders_command_sends_rows_left_queued_and_says_why_others_are_n
 def test_demo_reminders_go_to_the_sample_meetings_only(demo):
     report = reminders.reminders_pass(send=True)
     sent = sorted({r.reminder.delegation.meeting.slug for r in report.results})
-    assert (sent, {r.outcome for r in report.results}) == (
+    # The demo records no invitation mail: each delegation is sent its invitation first.
+    assert (
+        sent,
+        {r.outcome for r in report.results},
+        {r.reminder.kind for r in report.results},
+    ) == (
         ["sample-arf-ism", "sample-eas-som", "sample-som"],
         {"sent"},
+        {ReminderKind.INVITATION},
     )
     assert len(mail.outbox) == len(report.results) == 51
+
+
+# -- invitation first ---------------------------------------------------------------------
+
+
+@pytest.fixture(params=["beat", "command"])
+def run_pass(request, django_capture_on_commit_callbacks):
+    """One pass as beat runs it (the task, its rows sent by the workers after commit) or
+    as `send_reminders` runs it (in this process); it returns how many rows it planned."""
+    if request.param == "command":
+        yield lambda: len(reminders.reminders_pass(send=True).plan.planned)
+        return
+    celery_app.loader.import_default_modules()
+
+    def beat() -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            return tasks.reminders_pass.delay().get()["planned"]
+
+    with eager_tasks(propagate=True):
+        yield beat
+
+
+def test_delegation_invited_without_an_invitation_mail_gets_it_before_any_reminder(
+    frozen_now, run_pass
+):
+    # Invited a month ago (say, by an import) and never mailed: 7 days before the start,
+    # the 7-day step is past the time it was invited.
+    invited(meeting_in(5, title="SOM rehearsal"), "RU", invitation_sent=False)
+    invitation = (
+        ["desk@ru.mfa.example"],
+        "Invitation: please confirm your attendance at SOM rehearsal",
+    )
+
+    first = run_pass()
+    assert (first, rows(), [(m.to, m.subject) for m in mail.outbox]) == (
+        1,
+        [("RU", "invitation", "invitation", "sent")],
+        [invitation],
+    )
+    # The same minute: nothing more, the 7-day step having fallen before the invitation.
+    second = run_pass()
+    assert (second, rows(), len(mail.outbox)) == (
+        0,
+        [("RU", "invitation", "invitation", "sent")],
+        1,
+    )
+    frozen_now.shift(2 * DAY)  # 3 days before the start: the first step after the invitation
+    third = run_pass()
+    assert (third, rows()) == (
+        1,
+        [("RU", "invitation", "invitation", "sent"), ("RU", "scheduled", "3d", "sent")],
+    )
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        invitation,
+        (["desk@ru.mfa.example"], "Reminder: please confirm your attendance at SOM rehearsal"),
+    ]
+
+
+def _plan_reasons() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    plan = reminders.reminders_plan()
+    return (
+        [(r.delegation.participant.code, r.step) for r in plan.planned],
+        [(s.delegation.participant.code, s.reason) for s in plan.skipped],
+    )
+
+
+def test_reminders_wait_for_an_invitation_on_its_way_and_count_from_when_it_went(frozen_now):
+    delegation = invited(meeting_in(5), "RU", invitation_sent=False)
+    # Queued by a service; its worker has not sent it yet.
+    [invitation] = reminders.invitations_queue(delegations=[delegation])
+    waiting = _plan_reasons()
+    reminders.reminder_send(reminder_id=invitation.pk)
+    after = _plan_reasons()
+    assert (waiting, after) == (
+        ([], [("RU", "no reminder before its invitation (queued)")]),
+        ([], [("RU", "nothing due yet; next 3 days before the deadline, on 2026-11-04 03:00 UTC")]),
+    )
+    assert [m.subject.split(":")[0] for m in mail.outbox] == ["Invitation"]
+
+
+def test_failed_invitation_is_left_to_staff_and_no_reminder_goes(frozen_now):
+    delegation = invited(meeting_in(5), "RU", invitation_sent=False)
+    Reminder.objects.create(
+        delegation=delegation,
+        kind=ReminderKind.INVITATION,
+        step=reminders.INVITATION_STEP,
+        status=ReminderStatus.FAILED,
+        due_at=TODAY - DAY,
+        attempts=5,
+        last_error="SMTPRecipientsRefused",
+    )
+    report = reminders.reminders_pass(send=True)
+    assert (
+        [(s.delegation.participant.code, s.reason) for s in report.plan.skipped],
+        report.results,
+        rows(),
+        mail.outbox,
+    ) == (
+        [("RU", "no reminder before its invitation (failed)")],
+        [],
+        [("RU", "invitation", "invitation", "failed")],
+        [],
+    )
+
+
+def test_invitation_skipped_while_its_meeting_was_withdrawn_goes_once_it_is_back(frozen_now):
+    meeting = meeting_in(5, title="SOM rehearsal")
+    delegation = invited(meeting, "RU", invitation_sent=False)
+    [invitation] = reminders.invitations_queue(delegations=[delegation])
+    services.meeting_set_published(meeting=meeting, by=None, published=False)
+    skipped = reminders.reminder_send(reminder_id=invitation.pk)
+    withdrawn = _plan_reasons()
+    services.meeting_set_published(meeting=meeting, by=None, published=True)
+
+    back = reminders.reminders_pass(send=True)
+
+    invitation.refresh_from_db()
+    assert ((skipped.outcome, skipped.detail), withdrawn) == (
+        ("skipped", "meeting not published"),
+        ([], [("RU", "meeting not published")]),
+    )
+    assert (
+        [(r.pk, r.step) for r in back.plan.planned],
+        [(r.reminder_id, r.outcome) for r in back.results],
+    ) == ([(invitation.pk, "invitation")], [(invitation.pk, "sent")])
+    assert (invitation.status, invitation.attempts, invitation.skip_reason) == ("sent", 1, "")
+    assert [m.subject for m in mail.outbox] == [
+        "Invitation: please confirm your attendance at SOM rehearsal"
+    ]
+
+
+def test_paused_delegation_gets_no_invitation_from_the_pass_and_resuming_queues_it(
+    frozen_now,
+):
+    # Loaded paused from a record, never mailed: the pass leaves it alone.
+    delegation = invited(meeting_in(5), "RU", invitation_sent=False, reminders_paused=True)
+    paused = _plan_reasons()
+    # Resuming is a save through the services: the invitation it owes is queued then.
+    services.delegation_set_reminders_paused(delegation=delegation, by=None, paused=False)
+    resumed = _plan_reasons()
+    assert (paused, resumed, rows()) == (
+        ([], [("RU", "reminders paused")]),
+        ([], [("RU", "no reminder before its invitation (queued)")]),
+        [("RU", "invitation", "invitation", "queued")],
+    )
+
+
+def test_invitation_goes_after_the_confirmation_deadline_and_no_reminder_follows(frozen_now):
+    invited(meeting_in(5, confirmation_deadline=TODAY - DAY), "RU", invitation_sent=False)
+    first = reminders.reminders_pass(send=True)
+    second = _plan_reasons()
+    assert ([(r.reminder.step, r.outcome) for r in first.results], second) == (
+        [("invitation", "sent")],
+        ([], [("RU", "confirmation deadline passed")]),
+    )
+
+
+def test_reminder_queued_ahead_of_the_invitation_is_skipped_not_sent_before_it(frozen_now):
+    # What the outbox held before invitations came first: a step queued for a delegation
+    # whose invitation is still waiting, due earlier, so sent first.
+    delegation = invited(meeting_in(5), "RU", invitation_sent=False)
+    early = Reminder.objects.create(
+        delegation=delegation,
+        kind=ReminderKind.SCHEDULED,
+        step="7d",
+        days_before=7,
+        due_at=TODAY - 2 * DAY,
+    )
+    [invitation] = reminders.invitations_queue(delegations=[delegation])
+    report = reminders.reminders_pass(send=True)
+    assert [(r.reminder_id, r.outcome, r.detail) for r in report.results] == [
+        (early.pk, "skipped", "invitation not yet sent"),
+        (invitation.pk, "sent", "desk@ru.mfa.example"),
+    ]
+    assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [invitation.message_id]
+
+
+def test_send_reminders_command_says_who_waits_for_an_invitation(frozen_now, capsys):
+    meeting = meeting_in(5, title="SOM rehearsal")
+    invited(meeting, "RU", invitation_sent=False)  # never had one: the command sends it
+    queued = invited(meeting, "CN", invitation_sent=False)
+    reminders.invitations_queue(delegations=[queued])  # its worker has not sent it yet
+    failed = invited(meeting, "JP", invitation_sent=False)
+    Reminder.objects.create(
+        delegation=failed,
+        kind=ReminderKind.INVITATION,
+        step=reminders.INVITATION_STEP,
+        status=ReminderStatus.FAILED,
+        due_at=TODAY - DAY,
+        attempts=5,
+    )
+
+    call_command("send_reminders")
+    first = capsys.readouterr().out
+    call_command("send_reminders")
+    second = capsys.readouterr().out
+
+    assert first == (
+        "sent: Country CN at SOM rehearsal (invitation) to desk@cn.mfa.example\n"
+        "sent: Country RU at SOM rehearsal (invitation) to desk@ru.mfa.example\n"
+        "skipped: Country CN at SOM rehearsal - no reminder before its invitation (queued)\n"
+        "skipped: Country JP at SOM rehearsal - no reminder before its invitation (failed)\n"
+        "2 sent, 0 queued not sent, 2 delegations skipped.\n"
+    )
+    assert second == (
+        "skipped: Country CN at SOM rehearsal - nothing due yet; next 3 days before the "
+        "deadline, on 2026-11-04 03:00 UTC\n"
+        "skipped: Country JP at SOM rehearsal - no reminder before its invitation (failed)\n"
+        "skipped: Country RU at SOM rehearsal - nothing due yet; next 3 days before the "
+        "deadline, on 2026-11-04 03:00 UTC\n"
+        "0 sent, 0 queued not sent, 3 delegations skipped.\n"
+    )
+    assert [m.subject.split(":")[0] for m in mail.outbox] == ["Invitation", "Invitation"]
+
+
+class RefusingBackend(LocmemBackend):
+    """A mail server that refuses the addresses in `refused` (no such mailbox)."""
+
+    refused: ClassVar[frozenset[str]] = frozenset()
+
+    def send_messages(self, messages):
+        for message in messages:
+            if refused := sorted(set(message.to) & self.refused):
+                raise smtplib.SMTPRecipientsRefused(
+                    dict.fromkeys(refused, (550, b"5.1.1 No such user"))
+                )
+        return super().send_messages(messages)
+
+
+def _mails_by_delegation() -> dict[int, list[tuple[str, str]]]:
+    """Each delegation's mails (addresses, subject) in the order sent, found through the
+    outbox row each mail's Message-ID names."""
+    delegation_of = dict(Reminder.objects.values_list("pk", "delegation_id"))
+    found: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for message in mail.outbox:
+        row = re.fullmatch(r"<reminder-(\d+)-[^@]+@[^>]+>", message.extra_headers["Message-ID"])
+        found[delegation_of[int(row.group(1))]].append((", ".join(message.to), message.subject))
+    return dict(found)
+
+
+def _first_step_after(
+    meeting: Meeting, *, days: tuple[int, ...], after: dt.datetime
+) -> dt.datetime:
+    deadline = meeting.confirmation_deadline or meeting.start
+    return min(deadline - d * DAY for d in days if deadline - d * DAY > after)
+
+
+def test_fresh_start_mails_invitations_first_then_reminders_to_the_invited_only(
+    demo, frozen_now, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """`make run` on an empty database: `load_demo` (the `demo` fixture writes what it
+    writes at TODAY), then beat's first pass, the workers sending what it hands them."""
+    # Fresh: the calendar's delegations are invited and no mail is on record.
+    assert Reminder.objects.count() == 0
+    owed = {
+        d.pk: d
+        for d in Delegation.objects.filter(
+            attendance=AttendanceStatus.INVITED,
+            reminders_paused=False,
+            meeting__published=True,
+            meeting__status__in=[MeetingStatus.SCHEDULED, MeetingStatus.TENTATIVE],
+            meeting__start__gt=TODAY,
+        )
+        .exclude(contact_emails="")
+        .select_related("meeting", "participant")
+    }
+    # Invited delegations of meetings held, cancelled or unpublished: to hear nothing.
+    assert (
+        Delegation.objects.filter(attendance=AttendanceStatus.INVITED)
+        .exclude(contact_emails="")
+        .exclude(pk__in=owed)
+        .exists()
+    )
+    [schedule] = ReminderSchedule.objects.all()
+    steps = {
+        pk: _first_step_after(d.meeting, days=schedule.days, after=TODAY) for pk, d in owed.items()
+    }
+    first_due = min(steps.values())
+    # One mailbox of a delegation due first refuses mail: its invitation fails.
+    bounced = min(
+        (d for pk, d in owed.items() if steps[pk] == first_due),
+        key=lambda d: d.participant.name,
+    ).addresses[0]
+    refused = {pk for pk, d in owed.items() if bounced in d.addresses}
+    settings.EMAIL_BACKEND = "tests.meetings.test_reminders.RefusingBackend"
+    monkeypatch.setattr(RefusingBackend, "refused", frozenset({bounced}))
+    celery_app.loader.import_default_modules()
+
+    def beat() -> dict[str, int]:
+        # A failed send retries at once (eager), up to the last attempt.
+        with eager_tasks(propagate=False), django_capture_on_commit_callbacks(execute=True):
+            return tasks.reminders_pass.delay().get()
+
+    def mail_to(delegation: Delegation, what: str) -> tuple[str, str]:
+        subject = f"{what}: please confirm your attendance at {delegation.meeting.title}"
+        return ", ".join(delegation.addresses), subject
+
+    invitations = {pk: [mail_to(d, "Invitation")] for pk, d in owed.items() if pk not in refused}
+
+    first = beat()
+    assert first == {"planned": len(owed), "enqueued": len(owed)}
+    assert (_mails_by_delegation(), len(mail.outbox)) == (invitations, len(owed) - len(refused))
+    assert sorted(Reminder.objects.values_list("delegation_id", "kind", "status")) == sorted(
+        (pk, "invitation", "failed" if pk in refused else "sent") for pk in owed
+    )
+
+    # Beat again the same minute: nothing.
+    assert (beat(), len(mail.outbox)) == ({"planned": 0, "enqueued": 0}, len(owed) - len(refused))
+
+    # The first step after the invitations: reminders to those whose invitation went.
+    frozen_now.move_to(first_due)
+    reminded = {pk for pk in invitations if steps[pk] == first_due}
+    third = beat()
+    assert third == {"planned": len(reminded), "enqueued": len(reminded)}
+    assert _mails_by_delegation() == {
+        pk: mails + ([mail_to(owed[pk], "Reminder")] if pk in reminded else [])
+        for pk, mails in invitations.items()
+    }
+    assert sorted(
+        (s.delegation.pk, s.reason)
+        for s in reminders.reminders_plan().skipped
+        if s.delegation.pk in refused
+    ) == sorted((pk, "no reminder before its invitation (failed)") for pk in refused)

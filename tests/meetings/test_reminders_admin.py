@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from meetings import reminders
 from meetings.models import Delegation, Reminder, ReminderSchedule
+from meetings.models.reminders import ReminderKind, ReminderStatus
 from tests.conftest import TODAY
 from tests.factories import DelegationFactory, MeetingFactory, ParticipantFactory
 
@@ -53,6 +54,15 @@ def test_secretariat_groups_get_the_reminder_permissions(editor, viewer):
 
 def test_delegation_page_lists_its_mails(client, frozen_now, editor):
     delegation = invited("RU")
+    # Its invitation went when it was invited: the pass sends the 7-day reminder.
+    Reminder.objects.create(
+        delegation=delegation,
+        kind=ReminderKind.INVITATION,
+        step=reminders.INVITATION_STEP,
+        status=ReminderStatus.SENT,
+        due_at=delegation.invited_at,
+        sent_at=delegation.invited_at,
+    )
     reminders.reminders_pass(send=True)
     client.force_login(editor)
     response = client.get(reverse("admin:meetings_delegation_change", args=[delegation.pk]))
@@ -65,7 +75,7 @@ def test_delegation_page_lists_its_mails(client, frozen_now, editor):
     assert [
         (form.instance.step, form.instance.status, form.instance.sent_at)
         for form in inline.formset.forms
-    ] == [("7d", "sent", TODAY)]
+    ] == [("7d", "sent", TODAY), ("invitation", "sent", TODAY - dt.timedelta(days=30))]
 
 
 def test_meeting_page_counts_each_delegations_mails(client, frozen_now, editor):

@@ -8,15 +8,20 @@ import datetime as dt
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
+from meetings.documents import document_link
+from meetings.enums import DocumentKind
 from meetings.filters import InvalidFilter
-from meetings.models import Delegation, Event, Meeting
+from meetings.models import Delegation, Document, Event, Meeting
 from meetings.search import (
+    DOCUMENT_INDEXES,
     MAX_LENGTH,
     Folded,
+    document_results,
     matching_heads,
     search_results,
     search_terms,
@@ -53,6 +58,9 @@ def shown(row) -> str:
         return f"{row.head_name}|{row.participant.code}|{row.meeting.slug}|{row.attendance}"
     if isinstance(row, Event):
         return f"{row.slug}: {' '.join(m.slug for m in row.public_meetings)}"
+    if isinstance(row, Document):
+        parent = row.meeting or row.event
+        return f"{row.title}|{row.kind}|{parent.slug}|{document_link(row)}"
     if hasattr(row, "meetings_held"):
         return f"{row}: {row.meetings_held}"
     return f"{row.code}: attends {row.attends}, hosts {row.hosts}"
@@ -313,7 +321,7 @@ BAD_QUERIES = [
         {"q": "Lavrov", "kind": "planets"},
         "kind",
         "Choose one of: "
-        + ", ".join(["meetings", "people", "participants", "places", "events"])
+        + ", ".join(["meetings", "people", "participants", "places", "events", "documents"])
         + ".",
     ),
     ({"q": "Lavrov", "page": "0"}, "page", "Enter a whole number from 1 to 10,000."),
@@ -366,7 +374,8 @@ def test_search_with_sql_and_tsquery_syntax_finds_nothing_and_never_fails(client
 
 
 def zorvek_rows(count: int) -> None:
-    """`count` published meetings and everything else the search for "Zorvek" finds."""
+    """`count` published meetings, each with a document, and everything else the search for
+    "Zorvek" finds."""
     country = ParticipantFactory(code="ZV", name="Zorvekistan")
     venue = VenueFactory(name="Zorvek Hall", city="Zorvek City")
     event = Event.objects.create(
@@ -388,11 +397,12 @@ def zorvek_rows(count: int) -> None:
             end=start + dt.timedelta(days=n, hours=2),
         )
         DelegationFactory(meeting=meeting, participant=country, head_name="Anna Zorvek")
+        document(meeting=meeting, title=f"Chairman's Statement of Zorvek Talks {n}")
 
 
 # The calendar version (2 reads: the cache slot, then the stored response's check), then one
 # query a kind, and one for the umbrella events' meetings.
-SEARCH_QUERIES = 2 + 5 + 1
+SEARCH_QUERIES = 2 + 6 + 1
 
 
 @pytest.mark.django_db
@@ -406,12 +416,25 @@ def test_search_page_query_count_does_not_grow_with_the_results(client, count):
     assert response.status_code == 200
     assert sorted(texts(response, "h2")) == [
         "Countries and organisations (1)",
+        f"Documents ({count})",
         f"Heads of delegation ({count})",
         f"Meetings ({count})",
         "Umbrella events (1)",
         "Venues and cities (1)",
     ]
     assert len(queries) == SEARCH_QUERIES
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 30])
+def test_search_documents_page_query_count_does_not_grow_with_the_results(client, count):
+    zorvek_rows(count)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/search/", {"q": "Zorvek statement", "kind": "documents"})
+
+    assert texts(response, "h2") == [f"Documents ({count})"]
+    assert len(queries) == 2 + 1
 
 
 @pytest.mark.django_db
@@ -494,6 +517,140 @@ def test_list_filter_q_never_matches_an_unpublished_events_title(client):
     )
 
 
+# Documents
+
+
+def document(*, meeting=None, event=None, **fields) -> Document:
+    """A published document (a link) of a meeting or an event, saved as staff save it."""
+    values = {"kind": DocumentKind.CHAIRMANS_STATEMENT, "published_on": dt.date(2022, 8, 5)}
+    if "file" not in fields:
+        values["url"] = f"https://asean.org/documents/{Document.objects.count()}.pdf"
+    return Document.objects.create(meeting=meeting, event=event, **values | fields)
+
+
+@pytest.fixture
+def amm_documents(demo, settings, tmp_path):
+    """Documents of the 55th AMM and its umbrella event, public or not."""
+    settings.MEDIA_ROOT = tmp_path
+    amm = Meeting.objects.get(slug="2022-amm-55")
+    event = amm.event
+    statement = document(
+        meeting=amm,
+        title="Chairman's Statement of the 55th AMM",
+        file=SimpleUploadedFile("upload.pdf", b"%PDF-1.7\n", content_type="application/pdf"),
+        filename="chairmans-statement-55th-amm.pdf",
+    )
+    communique = document(
+        meeting=amm,
+        kind=DocumentKind.JOINT_COMMUNIQUE,
+        title="Joint Communiqué of the 55th AMM",
+        published_on=dt.date(2022, 8, 4),
+    )
+    agenda = document(
+        meeting=amm,
+        kind=DocumentKind.AGENDA,
+        title="Provisional schedule",
+        published_on=dt.date(2022, 8, 1),
+    )
+    release = document(
+        event=event,
+        kind=DocumentKind.PRESS_RELEASE,
+        title="Media advisory: 55th AMM",
+        published_on=dt.date(2022, 7, 30),
+    )
+    document(meeting=amm, title="Chairman's Statement (draft)", published=False)
+    retreat = Meeting.objects.get(slug="sample-amm-retreat")  # unpublished
+    document(meeting=retreat, title="Chairman's Statement of the Retreat")
+    hidden = Event.objects.create(
+        title="Secret Gathering",
+        slug="secret-gathering",
+        start_date=dt.date(2030, 8, 3),
+        end_date=dt.date(2030, 8, 3),
+        published=False,
+    )
+    document(event=hidden, title="Chairman's Statement of the Secret Gathering")
+    return statement, communique, agenda, release
+
+
+def test_search_finds_published_documents_of_published_meetings_and_events(amm_documents):
+    statement, communique, agenda, release = amm_documents
+    event = release.event.slug
+
+    assert found("Chairman's Statement", kind="documents") == [
+        (
+            "documents",
+            1,
+            [
+                "Chairman's Statement of the 55th AMM|chairmans_statement|2022-amm-55|"
+                f"/documents/{statement.pk}/chairmans-statement-55th-amm.pdf"
+            ],
+        )
+    ]
+    # Through its kind, its meeting's format code, its event's title.
+    assert found("agenda", kind="documents")[0][2] == [
+        f"Provisional schedule|agenda|2022-amm-55|{agenda.url}"
+    ]
+    # Named in the title first (in an order each engine ranks its own way), then found
+    # through the meeting's format code alone.
+    titles = [row.split("|")[0] for row in found("AMM", kind="documents")[0][2]]
+    assert (sorted(titles[:3]), titles[3:]) == (
+        [
+            "Chairman's Statement of the 55th AMM",
+            "Joint Communiqué of the 55th AMM",
+            "Media advisory: 55th AMM",
+        ],
+        ["Provisional schedule"],
+    )
+    assert found("related meetings advisory", kind="documents")[0][2] == [
+        f"Media advisory: 55th AMM|press_release|{event}|{release.url}"
+    ]
+
+
+def test_search_never_finds_unpublished_documents_or_those_of_unpublished_parents(
+    amm_documents,
+):
+    assert found("draft", kind="documents") == [("documents", 0, [])]
+    assert found("Retreat", kind="documents") == [("documents", 0, [])]
+    assert found("Secret Gathering") == []
+
+
+def test_search_ranks_a_document_named_by_the_query_first(amm_documents):
+    assert [row.split("|")[0] for row in found("Joint Communiqué of the 55th AMM")[0][2]] == [
+        "Joint Communiqué of the 55th AMM"
+    ]
+    rows = document_results(search_terms("communiqué")).values_list("title", flat=True)
+    assert list(rows) == ["Joint Communiqué of the 55th AMM"]
+
+
+def test_search_page_shows_documents_with_their_kind_and_meeting(client, amm_documents):
+    statement, *_ = amm_documents
+
+    response = client.get("/search/", {"q": "Chairman's Statement"})
+
+    assert texts(response, "h2")[-1] == "Documents (1)"
+    assert texts(response, "li", "class", "search-result")[-1] == (
+        "Chairman's Statement of the 55th AMM Chairman's statement · dated 5 August 2022 · "
+        "English Of 55th ASEAN Foreign Ministers' Meeting"
+    )
+    assert result_links(response)[-1] == (
+        f"/documents/{statement.pk}/chairmans-statement-55th-amm.pdf"
+    )
+
+
+def test_search_page_links_an_event_document_to_its_event(client, amm_documents):
+    *_, release = amm_documents
+
+    response = client.get("/search/", {"q": "advisory", "kind": "documents"})
+
+    assert texts(response, "li", "class", "search-result") == [
+        "Media advisory: 55th AMM Press release · dated 30 July 2022 · English "
+        f"Of the umbrella event {release.event.title}"
+    ]
+    assert re.findall(r'Of the umbrella event <a href="([^"]+)">', response.content.decode()) == [
+        f"/events/{release.event.slug}/"
+    ]
+
+
 # PostgreSQL: case, accents and one-letter typos
 
 
@@ -543,3 +700,33 @@ INDEXES = [
     "delegation_head_title_trgm",
     "delegation_head_fts",
 ]
+
+
+@postgresql_only
+@pytest.mark.usefixtures("amm_documents")
+@pytest.mark.parametrize("query", ["Chairmans Statment", "chairman’s statement", "CHAIRMAN'S"])
+def test_search_finds_a_document_despite_a_typo_or_an_apostrophe(query):
+    assert [row.split("|")[0] for row in found(query, kind="documents")[0][2]] == [
+        "Chairman's Statement of the 55th AMM"
+    ]
+
+
+@postgresql_only
+@pytest.mark.usefixtures("demo")
+def test_search_document_expressions_match_the_index_definitions():
+    """The indexes a migration is to create for documents (DOCUMENT_INDEXES), created here,
+    are the ones the planner uses for document_results' title expressions."""
+    terms = search_terms("Statment")
+    with connection.cursor() as cursor:
+        for name, table, expression in DOCUMENT_INDEXES:
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({expression})")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+    plan = Document.objects.filter(
+        text_match(terms, ("title",), fuzzy=("title",), document=Folded(F("title")))
+    ).explain()
+
+    assert [name for name, *_ in DOCUMENT_INDEXES if name in plan] == [
+        "document_title_trgm",
+        "document_title_fts",
+    ]

@@ -18,6 +18,7 @@ from kombu import pools as kombu_pools
 from aseancal.celery import app as celery_app
 from meetings import reminders, tasks
 from meetings.models import Reminder
+from meetings.models.reminders import ReminderKind, ReminderStatus
 from tests.conftest import TODAY, eager_tasks
 from tests.factories import DelegationFactory, MeetingFactory, ParticipantFactory
 
@@ -46,14 +47,24 @@ def eager_celery():
 
 @pytest.fixture
 def due(frozen_now):
-    """A delegation due its 7-day reminder now."""
+    """A delegation due its 7-day reminder now, its invitation sent a month ago."""
     start = TODAY + dt.timedelta(days=5)
-    return DelegationFactory(
+    invited_at = TODAY - dt.timedelta(days=30)
+    delegation = DelegationFactory(
         meeting=MeetingFactory(start=start, end=start + dt.timedelta(hours=3)),
         participant=ParticipantFactory(code="RU", name="Russia"),
-        invited_at=TODAY - dt.timedelta(days=30),
+        invited_at=invited_at,
         contact_emails="asean@ru.mfa.example",
     )
+    Reminder.objects.create(
+        delegation=delegation,
+        kind=ReminderKind.INVITATION,
+        step=reminders.INVITATION_STEP,
+        status=ReminderStatus.SENT,
+        due_at=invited_at,
+        sent_at=invited_at,
+    )
+    return delegation
 
 
 def test_beat_schedule_names_registered_tasks():
@@ -74,9 +85,12 @@ def test_pass_task_plans_and_hands_the_rows_to_the_workers(
         counts = tasks.reminders_pass.delay().get()
     assert counts == {"planned": 1, "enqueued": 1}
     assert (
-        list(Reminder.objects.values_list("step", "status", "enqueued_at")),
+        list(Reminder.objects.order_by("pk").values_list("step", "status", "enqueued_at")),
         [m.to for m in mail.outbox],
-    ) == ([("7d", "sent", TODAY)], [["asean@ru.mfa.example"]])
+    ) == (
+        [("invitation", "sent", None), ("7d", "sent", TODAY)],
+        [["asean@ru.mfa.example"]],
+    )
 
 
 def test_pass_task_twice_sends_once(due, eager_celery, django_capture_on_commit_callbacks):
@@ -93,7 +107,7 @@ def test_send_task_retries_a_mail_server_failure_then_sends(
     FlakyBackend.failures = 2
     with django_capture_on_commit_callbacks(execute=True):
         tasks.reminders_pass.delay()
-    row = Reminder.objects.get()
+    row = Reminder.objects.get(kind=ReminderKind.SCHEDULED)
     assert (row.status, row.attempts, row.last_error, len(mail.outbox)) == ("sent", 3, "", 1)
 
 
@@ -104,7 +118,7 @@ def test_send_task_gives_up_after_the_last_attempt(
     FlakyBackend.failures = 100
     with django_capture_on_commit_callbacks(execute=True):
         tasks.reminders_pass.delay()
-    row = Reminder.objects.get()
+    row = Reminder.objects.get(kind=ReminderKind.SCHEDULED)
     FlakyBackend.failures = 0
     assert (row.status, row.attempts, row.last_error, mail.outbox) == (
         "failed",
@@ -165,8 +179,9 @@ def test_broker_down_at_commit_keeps_the_rows_for_the_sweeper(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         tasks.reminders_pass()  # as beat would run it in a worker
-    assert list(Reminder.objects.values_list("step", "status", "enqueued_at")) == [
-        ("7d", "queued", TODAY)
+    assert list(Reminder.objects.order_by("pk").values_list("step", "status", "enqueued_at")) == [
+        ("invitation", "sent", None),
+        ("7d", "queued", TODAY),
     ]
     # Logged, not raised: the caller's commit stands and the sweeper offers the row again.
     assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import re
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -77,18 +78,32 @@ def listed(response) -> list[str]:
 
 
 def feed_hrefs(response) -> list[str]:
-    """The subscribe links of a page (calendar app, Google, address)."""
-    block = re.search(r'<p class="subscribe">(.*?)</p>', response.content.decode(), re.S)
-    return re.findall(r'href="([^"]+)"', block.group(1).replace("&amp;", "&"))
+    """The subscribe block of a page: its links (calendar app, Google, Outlook.com, Outlook
+    for work or school, how to subscribe), then the feed address in its read-only field."""
+    block = re.search(r'<div class="subscribe">(.*?)</div>', response.content.decode(), re.S)
+    links = re.findall(r'href="([^"]+)"', block.group(1))
+    field = re.findall(
+        r'<input id="feed-address" type="url" value="([^"]+)" readonly', block.group(1)
+    )
+    return [value.replace("&amp;", "&") for value in links + field]
 
 
-def feeds(query: str) -> list[str]:
+def feeds(query: str, name: str) -> list[str]:
+    """What feed_hrefs finds for the feed filtered by `query`, whose calendar is `name`."""
     https = f"{SITE}/feeds/meetings.ics" + (f"?{query}" if query else "")
     webcal = "webcal://" + https.split("://", 1)[1]
     google = "https://calendar.google.com/calendar/render?cid=" + (
         webcal.replace(":", "%3A").replace("/", "%2F").replace("?", "%3F")
     ).replace("=", "%3D").replace("&", "%26")
-    return [webcal, google, https]
+    outlook = f"url={quote(https, safe='')}&name={quote(name, safe='')}"
+    return [
+        webcal,
+        google,
+        f"https://outlook.live.com/calendar/0/addfromweb?{outlook}",
+        f"https://outlook.office.com/calendar/0/addfromweb?{outlook}",
+        "/subscribe/" + (f"?{query}" if query else ""),
+        https,
+    ]
 
 
 def json_ld(response) -> dict:
@@ -300,7 +315,7 @@ def test_meeting_page_calendar_links(client):
         response.content.decode(),
         count=1,
     )
-    assert feed_hrefs(response) == feeds("format=AMM&host=KH")
+    assert feed_hrefs(response) == feeds("format=AMM&host=KH", "ASEAN meetings: AMM · hosted by KH")
     assert texts(response, "span", "class", "subscribe-label") == [
         "All AMM meetings hosted by Cambodia:"
     ]
@@ -483,7 +498,7 @@ def test_list_shows_published_meetings_in_calendar_order(client):
 
     assert listed(response) == ALL_PUBLISHED
     assert texts(response, "h2", "id", "results-heading") == ["9 meetings"]
-    assert feed_hrefs(response) == feeds("")
+    assert feed_hrefs(response) == feeds("", "ASEAN meetings")
 
 
 @pytest.mark.usefixtures("demo")
@@ -539,7 +554,10 @@ def test_list_filters_reflected_in_form_and_feed(client):
         content,
         count=1,
     )
-    assert feed_hrefs(response) == feeds("country=RU&format=AMM&format=EAS&q=Phnom&status=held")
+    assert feed_hrefs(response) == feeds(
+        "country=RU&format=AMM&format=EAS&q=Phnom&status=held",
+        "ASEAN meetings: AMM or EAS · hosted or attended by RU · held · “Phnom”",
+    )
 
 
 NOT_A_CHOICE = "Select a valid choice. That choice is not one of the available choices."
@@ -631,7 +649,7 @@ def test_format_page_case_insensitive(client, code):
     assert texts(response, "h1") == ["ASEAN Foreign Ministers' Meeting"]
     assert listed(response) == ["2022-amm-55"]
     assert texts(response, "h2", "id", "results-heading") == ["1 meeting"]
-    assert feed_hrefs(response) == feeds("format=AMM")
+    assert feed_hrefs(response) == feeds("format=AMM", "ASEAN meetings: AMM")
 
 
 @pytest.mark.usefixtures("demo")
@@ -639,7 +657,9 @@ def test_format_page_takes_the_other_filters(client):
     response = client.get("/formats/eas/?status=tentative")
 
     assert listed(response) == ["sample-eas-som"]
-    assert feed_hrefs(response) == feeds("format=EAS&status=tentative")
+    assert feed_hrefs(response) == feeds(
+        "format=EAS&status=tentative", "ASEAN meetings: EAS · tentative"
+    )
 
 
 @pytest.mark.usefixtures("demo")
@@ -667,7 +687,7 @@ def test_country_page_lists_where_russia_hosts_or_attends(client, code):
         "Russia: Invited",
         "Russia: Invited",
     ]
-    assert feed_hrefs(response) == feeds("country=RU")
+    assert feed_hrefs(response) == feeds("country=RU", "ASEAN meetings: hosted or attended by RU")
 
 
 @pytest.mark.usefixtures("demo")
@@ -754,7 +774,9 @@ def test_month_grid_august_2022(client):
     assert texts(response, "caption") == [
         "August 2022: 5 meetings. Days run Monday to Sunday; times are at the venue."
     ]
-    assert feed_hrefs(response) == feeds("from=2022-08-01&to=2022-08-31")
+    assert feed_hrefs(response) == feeds(
+        "from=2022-08-01&to=2022-08-31", "ASEAN meetings: from 2022-08-01 · to 2022-08-31"
+    )
 
 
 @pytest.mark.usefixtures("demo")
@@ -816,7 +838,10 @@ def test_month_grid_takes_the_shared_filter(client):
         "2026-11-16": ["sample-arf-ism"],
         "2026-11-17": ["sample-arf-ism"],
     }
-    assert feed_hrefs(response) == feeds("format=ARF&from=2026-11-01&to=2026-11-30")
+    assert feed_hrefs(response) == feeds(
+        "format=ARF&from=2026-11-01&to=2026-11-30",
+        "ASEAN meetings: ARF · from 2026-11-01 · to 2026-11-30",
+    )
 
 
 @pytest.mark.usefixtures("demo")
@@ -860,7 +885,7 @@ def test_home_next_meetings_and_the_next_umbrella_event_day_by_day(client):
         "14:00 UTC+8 [Sample] ASEAN-Japan Post Ministerial Conference Cancelled",
         "Tuesday 17 November 2026 All day [Sample] ARF Inter-Sessional Meeting day 3 of 3",
     ]
-    assert feed_hrefs(response) == feeds("")
+    assert feed_hrefs(response) == feeds("", "ASEAN meetings")
 
 
 @pytest.mark.usefixtures("demo")
@@ -870,6 +895,16 @@ def test_home_marks_a_meeting_happening_now(client, frozen_now):
     response = client.get("/")
 
     assert texts(response, "span", "class", "tag-now") == ["Happening now", "Today"]
+
+
+@pytest.mark.usefixtures("demo")
+def test_a_cancelled_meeting_is_never_happening_now(client, frozen_now):
+    frozen_now.move_to(dt.datetime(2026, 11, 14, 2, 0, tzinfo=dt.UTC))
+    Meeting.objects.filter(slug="sample-som").update(status=MeetingStatus.CANCELLED)
+
+    response = client.get("/")
+
+    assert texts(response, "span", "class", "tag-now") == ["Today"]
 
 
 @pytest.mark.usefixtures("demo")

@@ -31,6 +31,7 @@ from meetings.enums import AttendanceStatus, MeetingStatus
 from meetings.models import (
     Chairmanship,
     CoordinatorTerm,
+    Document,
     Event,
     Meeting,
     Reminder,
@@ -77,6 +78,7 @@ ADMIN_PERMISSIONS = {
     "meetings.coordinatorterm": CALENDAR,
     "meetings.meeting": CALENDAR,
     "meetings.delegation": CALENDAR,
+    "meetings.document": CALENDAR,
     "meetings.reminderschedule": CALENDAR,
     # The outbox is read-only for everyone: mails are queued by actions, never edited.
     "meetings.reminder": {"viewer": VIEW, "editor": VIEW, "superuser": VIEW},
@@ -147,6 +149,13 @@ OBJECTS = {
     ),
     "meetings.meeting": lambda: MeetingFactory(),
     "meetings.delegation": lambda: DelegationFactory(),
+    "meetings.document": lambda: Document.objects.create(
+        meeting=MeetingFactory(),
+        kind="agenda",
+        title="Agenda",
+        published_on=dt.date(2030, 8, 1),
+        url="https://asean.org/agenda/",
+    ),
     "meetings.reminderschedule": lambda: ReminderSchedule.objects.create(
         format=FormatFactory(), days_before="7, 1"
     ),

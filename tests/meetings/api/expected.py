@@ -29,3 +29,15 @@ def field_problem(messages: dict[str, list[str]], status: int = 400) -> dict:
             for message in field_messages
         ],
     }
+
+
+# The `press` of a meeting or event that has no press information, nor an event with any.
+NO_PRESS = {
+    "accreditation_deadline": None,
+    "accreditation": "",
+    "accreditation_url": "",
+    "media_centre": "",
+    "livestream_url": "",
+    "contacts": [],
+    "conferences": [],
+}

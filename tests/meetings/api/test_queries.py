@@ -93,7 +93,8 @@ def test_filtered_meeting_list_query_count_does_not_grow(anon, django_assert_num
 @pytest.mark.parametrize("rows", [1, 20])
 def test_reference_meeting_detail_query_count(demo, anon, django_assert_num_queries, rows):
     add_rows(rows)
-    # the meeting with its joins, its delegations, the chair (an AMM has no co-chair)
-    with django_assert_num_queries(3 + VERSION_READS):
+    # the meeting with its joins, its delegations, its press contacts and its event's, its
+    # press conferences, its documents, the chair (an AMM has no co-chair)
+    with django_assert_num_queries(7 + VERSION_READS):
         response = anon.get("/api/v1/meetings/2022-amm-55/")
     assert response.status_code == 200

@@ -8,7 +8,7 @@ from meetings import services
 from meetings.models import Delegation, Event, Meeting, Venue
 from tests.conftest import TODAY
 from tests.factories import FormatFactory, MeetingFactory, UserFactory
-from tests.meetings.api.expected import field_problem, problem
+from tests.meetings.api.expected import NO_PRESS, field_problem, problem
 
 pytestmark = pytest.mark.django_db
 
@@ -197,6 +197,8 @@ def expected_meeting(slug: str, *, detail: bool = True) -> dict:
             # Cambodia coordinated ASEAN-Russia relations until July 2024.
             "co_chair": "KH" if counterpart == "RU" else None,
             "created_at": STAMP,
+            "press": NO_PRESS,
+            "documents": [],
         }
     return body
 
@@ -473,6 +475,8 @@ def test_reference_event_is_exact(demo, anon):
                 ]
             ],
             "url": "http://127.0.0.1:8000/events/2022-55th-amm-and-related-meetings/",
+            "press": NO_PRESS,
+            "documents": [],
         },
     )
 

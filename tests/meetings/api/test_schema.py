@@ -15,6 +15,8 @@ ENDPOINTS = {
     "/api/v1/delegations/": ["get", "post"],
     "/api/v1/delegations/{id}/": ["get", "patch"],
     "/api/v1/delegations/{id}/answer/": ["post"],
+    "/api/v1/documents/": ["get"],
+    "/api/v1/documents/{id}/": ["get"],
     "/api/v1/events/": ["get"],
     "/api/v1/events/{slug}/": ["get"],
     "/api/v1/formats/": ["get"],
@@ -312,4 +314,100 @@ def test_schema_refuses_a_format_code_that_is_no_code(schema):
         True,
         True,
         True,
+    ]
+
+
+def test_schema_describes_the_document_filters(schema):
+    parameters = schema["paths"]["/api/v1/documents/"]["get"]["parameters"]
+    slug = {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}
+    assert {p["name"]: p["schema"] for p in parameters} == {
+        "If-None-Match": {
+            "type": "string",
+            "description": "`*`, or one or more entity tags separated by commas.",
+        },
+        "event": {
+            **slug,
+            "format": "event-slug",
+            "example": "2022-55th-amm-and-related-meetings",
+        },
+        "kind": {
+            "type": "array",
+            "items": {
+                "type": "string",
+                "enum": [
+                    "agenda",
+                    "chairmans_statement",
+                    "declaration",
+                    "delegation_statement",
+                    "joint_communique",
+                    "joint_statement",
+                    "media",
+                    "press_release",
+                ],
+            },
+        },
+        "meeting": {**slug, "format": "meeting-slug", "example": "2022-amm-55"},
+        "page": {"type": "integer", "minimum": 1, "maximum": 10**30 - 1},
+        "page_size": {"type": "integer", "minimum": 1, "maximum": 10**30 - 1},
+        "published_before": {"type": "string", "format": "date"},
+        "published_since": {"type": "string", "format": "date"},
+    }
+
+
+def test_schema_describes_press_and_documents_in_the_details_only(schema):
+    components = schema["components"]["schemas"]
+    press = {"allOf": [{"$ref": "#/components/schemas/Press"}]}
+    documents = {"type": "array", "items": {"$ref": "#/components/schemas/DocumentRef"}}
+
+    def shape(component: str, name: str) -> dict | None:
+        prop = components[component]["properties"].get(name)
+        return None if prop is None else {k: v for k, v in prop.items() if k in press | documents}
+
+    assert (
+        [shape(c, "press") for c in ("MeetingDetail", "EventDetail", "MeetingList", "Event")],
+        [shape(c, "documents") for c in ("MeetingDetail", "EventDetail", "MeetingList", "Event")],
+        sorted(components["Press"]["properties"]),
+        components["DocumentRef"]["properties"]["kind"]["allOf"],
+        components["DocumentKindEnum"]["enum"],
+    ) == (
+        [press, press, None, None],
+        [documents, documents, None, None],
+        [
+            "accreditation",
+            "accreditation_deadline",
+            "accreditation_url",
+            "conferences",
+            "contacts",
+            "livestream_url",
+            "media_centre",
+        ],
+        [{"$ref": "#/components/schemas/DocumentKindEnum"}],
+        [
+            "agenda",
+            "joint_communique",
+            "chairmans_statement",
+            "joint_statement",
+            "declaration",
+            "press_release",
+            "delegation_statement",
+            "media",
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("component", "name"),
+    [
+        ("PatchedDelegationUpdateRequest", "notes"),
+        ("MeetingInputRequest", "title"),
+        ("ReasonRequest", "reason"),
+    ],
+)
+def test_a_blank_string_matches_a_blank_allowed_field_one_way(schema, component, name):
+    prop = schema["components"]["schemas"][component]["properties"][name]
+    validator = jsonschema.Draft4Validator(prop)
+    assert [validator.is_valid(value) for value in ("", "text", "line\x00")] == [
+        True,
+        True,
+        False,
     ]

@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 
-from meetings.models import Venue
+from meetings.enums import DocumentKind
+from meetings.models import Document, Event, Meeting, PressConference, PressContact, Venue
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +131,17 @@ def _consistent_period(body: dict, path: str) -> None:
         body.update(PERIOD)
 
 
+def _ordered_publication_days(query: dict) -> None:
+    """published_before (not included) after published_since, as its description says."""
+    since, before = query.get("published_since"), query.get("published_before")
+    if not since or not before:
+        return
+    if str(since) > str(before):
+        query["published_since"], query["published_before"] = before, since
+    elif since == before:
+        del query["published_before"]
+
+
 def follow_the_described_rules(case) -> None:
     """A valid case made to follow the rules above (in place)."""
     if case.meta is None or not case.meta.generation.mode.is_positive:
@@ -138,7 +150,11 @@ def follow_the_described_rules(case) -> None:
         query = {name: _known(name, value) for name, value in case.query.items()}
         if str(query.get("from", "")) > str(query.get("to", "~")):
             query["from"], query["to"] = query["to"], query["from"]
+        _ordered_publication_days(query)
         case.query = query
+    if case.path == "/api/v1/documents/{id}/" and isinstance(case.path_parameters, dict):
+        ids = list(Document.objects.order_by("pk").values_list("pk", flat=True))
+        case.path_parameters["id"] = ids[int(case.path_parameters.get("id", 0)) % len(ids)]
     if isinstance(case.body, dict):
         body = {
             name: _known(name, _text(value))
@@ -165,6 +181,44 @@ def keep_the_test_connection():
     request_finished.connect(close_old_connections)
 
 
+@pytest.fixture
+def materials(demo):
+    """Documents and press information on the reference calendar, so that their
+    representations are checked against the schema too: a file and a link (their document
+    ids are drawn for /documents/{id}/), an unpublished document, the event's press values
+    and contact, and a press conference of the 55th AMM."""
+    amm = Meeting.objects.get(slug="2022-amm-55")
+    event = Event.objects.get(slug="2022-55th-amm-and-related-meetings")
+    Event.objects.filter(pk=event.pk).update(
+        accreditation_deadline="2022-07-25",
+        accreditation="Apply to the Ministry of Information.",
+        accreditation_url="https://press.example/accreditation",
+        media_centre="Hall B, Sokha Phnom Penh Hotel",
+        livestream_url="https://press.example/live",
+    )
+    PressContact.objects.create(event=event, name="Press office", email="press@example.org")
+    PressConference.objects.create(
+        meeting=amm, start="2022-08-03T08:30:00+00:00", place="Hall B", title=""
+    )
+    common = {"meeting": amm, "published_on": "2022-08-05", "title": "Joint Communiqué"}
+    Document.objects.bulk_create(
+        [
+            Document(
+                **common,
+                kind=DocumentKind.JOINT_COMMUNIQUE,
+                file="documents/5f0c2a9e41d7b3c8a6e19f04/document.pdf",
+                filename="Joint Communiqué.pdf",
+                content_type="application/pdf",
+                size=182044,
+            ),
+            Document(**common, kind=DocumentKind.MEDIA, url="https://press.example/photos"),
+            Document(
+                **common, kind=DocumentKind.AGENDA, url="https://press.example/a", published=False
+            ),
+        ]
+    )
+
+
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,
@@ -174,7 +228,7 @@ def keep_the_test_connection():
     suppress_health_check=list(HealthCheck),
 )
 @pytest.mark.parametrize("as_editor", [False, True], ids=["anonymous", "editor"])
-def test_api_conforms_to_its_schema(case, as_editor, demo, editor):
+def test_api_conforms_to_its_schema(case, as_editor, materials, editor):
     headers = {}
     if as_editor:
         token, _ = Token.objects.get_or_create(user=editor)

@@ -18,7 +18,7 @@ from tests.factories import (
     UserFactory,
     VenueFactory,
 )
-from tests.meetings.api.expected import field_problem, problem
+from tests.meetings.api.expected import NO_PRESS, field_problem, problem
 
 pytestmark = pytest.mark.django_db
 
@@ -213,6 +213,8 @@ def test_create_meeting_returns_it_and_records_the_user(calendar, client_for, ed
             "chair": None,
             "co_chair": None,
             "created_at": "2026-11-02T03:00:00Z",
+            "press": NO_PRESS,
+            "documents": [],
         },
     )
     history = created.history.get()
