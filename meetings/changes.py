@@ -352,7 +352,12 @@ def _delegation_entry(row: dict, meeting: Meeting) -> ChangeEntry:
                 attendance.label,
             ),
         ),
-        note=f"Head of delegation: {head}" if row["head_name"] and head else "",
+        # A delegation that declined shows no head (Delegation.head_is_public).
+        note=(
+            f"Head of delegation: {head}"
+            if row["head_name"] and head and attendance != AttendanceStatus.DECLINED
+            else ""
+        ),
     )
 
 

@@ -13,7 +13,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 
-from meetings.enums import MeetingStatus
+from meetings.enums import AttendanceStatus, MeetingStatus
 from meetings.models import Delegation, Format, Meeting, Participant
 
 CODE_PARAMS = ("format", "country", "host")
@@ -101,8 +101,9 @@ class MeetingFilter(django_filters.FilterSet):
         event, a head of delegation or an invited participant's name. Delegations are
         matched through EXISTS, so a meeting with several matching ones is listed once."""
         for word in value.split()[:10]:
+            # A declined delegation's head is not public (Delegation.head_is_public).
             delegations = Delegation.objects.filter(
-                Q(head_name__icontains=word)
+                (Q(head_name__icontains=word) & ~Q(attendance=AttendanceStatus.DECLINED))
                 | Q(participant__name__icontains=word)
                 | Q(participant__official_name__icontains=word),
                 meeting=OuterRef("pk"),

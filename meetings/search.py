@@ -61,7 +61,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import Contains
 
-from meetings.enums import DocumentKind
+from meetings.enums import AttendanceStatus, DocumentKind
 from meetings.filters import InvalidFilter
 from meetings.models import Delegation, Document, Event, Format, Meeting, Participant, Venue
 from meetings.numbers import whole_number
@@ -277,13 +277,14 @@ def matching_participants(terms: Terms) -> QuerySet[Participant]:
 
 
 def matching_heads(terms: Terms) -> Q:
-    """Delegations whose head's name or title the query finds."""
+    """Delegations whose head's name or title the query finds; never one that declined,
+    whose head is not public (Delegation.head_is_public)."""
     return text_match(
         terms,
         HEAD_FIELDS,
         fuzzy=HEAD_FIELDS,
         document=Folded(Joined(F("head_name"), F("head_title"))),
-    )
+    ) & ~Q(attendance=AttendanceStatus.DECLINED)
 
 
 def _ordinal_match(terms: Terms) -> Q | None:

@@ -333,7 +333,7 @@ DESCRIPTIONS: dict[str | tuple[str, str], str] = {
     "url": "The public page's address.",
     "ical_url": "The meeting as an iCalendar file.",
     "published": "Whether the public sees it (false only for staff with view permission).",
-    "head_name": "Who heads the delegation.",
+    "head_name": "Who heads the delegation; blank once it declined, except for staff.",
     "head_title": "Title of the head of delegation.",
     "level": "The level the delegation is headed at (empty when not known).",
     "attendance": "Whether the delegation was invited, confirmed or declined.",

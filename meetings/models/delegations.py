@@ -92,3 +92,11 @@ class Delegation(models.Model):
     def address_set(self) -> frozenset[str]:
         """The contact addresses as mail reaches them: order, case and repeats aside."""
         return frozenset(address.lower() for address in self.addresses)
+
+    @property
+    def head_is_public(self) -> bool:
+        """Whether the public sees who heads the delegation: not once it declined (who would
+        have led a delegation that stays away is not news, and is often not yet decided).
+        Staff still see what was entered; the iCal builder applies the same rule to its
+        plain values (`ical._delegation_label`)."""
+        return self.attendance != AttendanceStatus.DECLINED

@@ -1001,3 +1001,21 @@ def test_meeting_page_query_count_independent_of_delegations_and_siblings(db, cl
         len(re.findall(r'<li class="status-\w+"><a href="/meetings/', response.content.decode()))
         == 19
     )
+
+
+@pytest.mark.usefixtures("demo")
+def test_a_declined_delegation_shows_no_head_of_delegation(client):
+    Delegation.objects.filter(meeting__slug="2022-amm-55", participant__code="MM").update(
+        head_name="Wunna Maung Lwin", head_title="Minister for Foreign Affairs"
+    )
+
+    page = client.get("/meetings/2022-amm-55/")
+    country = client.get("/countries/mm/?from=2022-08-01&to=2022-08-31")
+    found = client.get("/meetings/?q=Wunna&from=2022-01-01")
+
+    assert (
+        texts(page, "tr", "class", "delegation-declined"),
+        "Wunna" in country.content.decode(),
+        "Wunna" in page.content.decode(),
+        listed(found),
+    ) == (["Myanmar Non-political representative Declined"], False, False, [])

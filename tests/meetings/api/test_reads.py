@@ -670,3 +670,26 @@ def test_huge_id_is_404(db, anon):
         404,
         problem(404, "No Venue matches the given query."),
     )
+
+
+def test_a_declined_delegations_head_is_blank_except_for_staff(demo, client_for, superuser):
+    Delegation.objects.filter(meeting__slug="2022-amm-55", participant__code="MM").update(
+        head_name="Wunna Maung Lwin", head_title="Minister for Foreign Affairs"
+    )
+
+    def myanmar(user) -> list[tuple[str, str, str]]:
+        client = client_for(user)
+        response = client.get("/api/v1/meetings/2022-amm-55/")
+        assert response.status_code == 200, response.content[:300]
+        detail = response.json()["delegations"]
+        listed = client.get("/api/v1/delegations/?meeting=2022-amm-55").json()["results"]
+        return [
+            (d["head_name"], d["head_title"], d["attendance"])
+            for d in [*detail, *listed]
+            if d["participant"] == "MM"
+        ]
+
+    assert (myanmar(None), myanmar(superuser)) == (
+        [("", "", "declined")] * 2,
+        [("Wunna Maung Lwin", "Minister for Foreign Affairs", "declined")] * 2,
+    )
