@@ -1,7 +1,8 @@
 """The public record of what changed: entries built from the history of published meetings.
 
-A reader learns of reschedulings, venue changes, status changes (cancellations,
-postponements), new titles and delegations' answers, with old and new values.
+A reader learns of new meetings ("announced": published before they ended, with when and
+where), reschedulings, venue changes, status changes (cancellations, postponements), new
+titles and delegations' answers, with old and new values.
 Only changes made while the meeting was published count, and only for meetings
 published now: the values before a change were then public, so nothing staff
 drafted in private leaks. Staff-only fields (contact addresses, notes, revision,
@@ -218,7 +219,14 @@ def _meeting_rows(meeting_ids: QuerySet) -> QuerySet:
     return (
         HistoricalMeeting.objects.filter(id__in=meeting_ids)
         .annotate(venue_name=F("venue__name"), venue_city=F("venue__city"), **previous)
-        .annotate(shown=_after_window(Q(published=True, old_published=True) & changed))
+        .annotate(
+            shown=_after_window(
+                Q(published=True, old_published=True) & changed
+                # Announced: published (first, or again) before it ended; the historical
+                # record's past meetings are not news.
+                | (Q(published=True, end__gt=F("history_date")) & ~Q(old_published=True))
+            )
+        )
         .filter(shown=True)
         .order_by("-history_date", "-history_id")
         .values(
@@ -226,6 +234,7 @@ def _meeting_rows(meeting_ids: QuerySet) -> QuerySet:
             "history_date",
             "id",
             "status_note",
+            "old_published",
             *SHOWN_VALUES,
             *(f"old_{name}" for name in SHOWN_VALUES),
         )
@@ -268,6 +277,8 @@ def _delegation_rows(meeting_ids: QuerySet) -> QuerySet:
 
 
 def _meeting_entry(row: dict, meeting: Meeting) -> ChangeEntry:
+    if not row["old_published"]:
+        return _announced_entry(row, meeting)
     kinds, changes = [], []
     if any(row[name] != row[f"old_{name}"] for name in WHEN_FIELDS):
         kinds.append("rescheduled")
@@ -315,6 +326,28 @@ def _meeting_entry(row: dict, meeting: Meeting) -> ChangeEntry:
         headline=_headline(kinds, row),
         changes=tuple(changes),
         note=note,
+    )
+
+
+def _announced_entry(row: dict, meeting: Meeting) -> ChangeEntry:
+    """A meeting made public: when and where it was announced to meet."""
+    return ChangeEntry(
+        id=f"m{row['history_id']}",
+        at=row["history_date"],
+        meeting=meeting,
+        kinds=("announced",),
+        headline="Announced",
+        changes=(
+            FieldChange(
+                "When",
+                "",
+                period_text(
+                    row["start"], row["end"], all_day=row["all_day"], timezone=row["timezone"]
+                ),
+            ),
+            FieldChange("Where", "", _venue_text(row["venue_name"], row["venue_city"])),
+        ),
+        note="",
     )
 
 

@@ -116,12 +116,32 @@ def test_public_changes_unpublished_meeting_never_appears(amm, frozen_now):
     assert (public_changes(Meeting.objects.all()), meeting_changes(amm)) == ([], [])
 
 
-def test_public_changes_made_before_publication_never_appear(frozen_now):
+def test_public_changes_made_before_publication_never_appear_only_the_announcement(
+    frozen_now,
+):
     draft = MeetingFactory(start=PHNOM_PENH_0900, published=False, title="Draft title")
     reschedule(draft, frozen_now)
     draft.title = "Public title"
     services.meeting_save(meeting=draft, by=None)
     services.meeting_set_published(meeting=draft, by=None, published=True)
+
+    assert [(e.headline, e.kinds, e.changes) for e in public_changes(Meeting.objects.all())] == [
+        (
+            "Announced",
+            ("announced",),
+            (
+                FieldChange("When", "", NEW_WHEN),
+                FieldChange("Where", "", f"{draft.venue.name}, Phnom Penh"),
+            ),
+        )
+    ]
+
+
+def test_public_changes_a_meeting_published_after_it_ended_is_not_announced(frozen_now):
+    past = MeetingFactory(
+        start=TODAY - dt.timedelta(days=30), published=False, title="Held last month"
+    )
+    services.meeting_set_published(meeting=past, by=None, published=True)
 
     assert public_changes(Meeting.objects.all()) == []
 
@@ -142,8 +162,13 @@ def test_public_changes_while_withdrawn_never_appear_and_later_ones_start_from_r
 
     entries = public_changes(Meeting.objects.all())
 
+    # Published again, it is announced again, with the times it then had.
     assert [e.changes for e in entries] == [
-        (FieldChange("When", NEW_WHEN, "Mon 5 Aug 2030, 08:00–09:00 (Asia/Phnom_Penh, UTC+7)"),)
+        (FieldChange("When", NEW_WHEN, "Mon 5 Aug 2030, 08:00–09:00 (Asia/Phnom_Penh, UTC+7)"),),
+        (
+            FieldChange("When", "", NEW_WHEN),
+            FieldChange("Where", "", "Peace Palace, Phnom Penh"),
+        ),
     ]
 
 
@@ -567,6 +592,7 @@ def test_public_changes_document_added_to_a_draft_dates_from_the_meetings_public
 
     assert [(e.headline, e.at) for e in entries] == [
         ("Renamed", TODAY + dt.timedelta(hours=4)),
+        ("Announced", TODAY + dt.timedelta(hours=3)),
         ("Chairman's Statement of the talks published", TODAY + dt.timedelta(hours=3)),
     ]
 
