@@ -35,6 +35,7 @@ run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo --if-empty
+	$(BIN)/python manage.py load_history --if-empty
 	$(BIN)/python manage.py ensure_admin
 	PORT=$(PORT) BIN=$(BIN) scripts/run-dev
 

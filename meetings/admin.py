@@ -439,7 +439,7 @@ class MeetingAdmin(UploadsUndoneOnRollback, SimpleHistoryAdmin):
                 ],
             },
         ),
-        ("Status", {"fields": ["status", "status_note", "published", "description"]}),
+        ("Status", {"fields": ["status", "status_note", "published", "description", "sources"]}),
         ("Press", {"classes": ["collapse"], "fields": PRESS_FIELDS}),
         (
             "Record",

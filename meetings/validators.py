@@ -7,7 +7,7 @@ from functools import cache
 
 import nh3
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import URLValidator, validate_email
 
 # What a stored zone name may look like; the database enforces this shape and
 # validate_timezone checks the name against the IANA database itself.
@@ -96,6 +96,33 @@ def validate_https_url(value: str) -> None:
     """A public link: https only, so a page never links to plain http or a script URL."""
     if value and not value.lower().startswith("https://"):
         raise ValidationError("Enter an https:// address.", code="not_https")
+
+
+def split_sources(value: str) -> list[str]:
+    """Source addresses as stored: one per line, blank lines ignored."""
+    return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+_HTTPS_URL = URLValidator(schemes=["https"])
+
+
+def _is_https_url(value: str) -> bool:
+    try:
+        _HTTPS_URL(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def validate_sources(value: str) -> None:
+    """Sources of a meeting: one https:// address a line, and nothing else."""
+    bad = [line for line in split_sources(value) if not _is_https_url(line)]
+    if bad:
+        raise ValidationError(
+            "Give one https:// address a line; not an https address: %(bad)s.",
+            code="not_https_sources",
+            params={"bad": ", ".join(bad)},
+        )
 
 
 LANGUAGE_TAG_SHAPE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"

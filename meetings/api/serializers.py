@@ -730,6 +730,19 @@ class DelegationRefSerializer(serializers.ModelSerializer):
         fields = ["id", "participant", "head_name", "head_title", "level", "attendance"]
         read_only_fields = fields
 
+    def to_representation(self, delegation: Delegation) -> dict[str, Any]:
+        return _public_head(super().to_representation(delegation), delegation, self.context)
+
+
+def _public_head(
+    data: dict[str, Any], delegation: Delegation, context: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A declined delegation's head is not public (Delegation.head_is_public): blank for
+    readers who may not view delegations, as entered for staff."""
+    if not context.get("staff_delegations") and not delegation.head_is_public:
+        data["head_name"] = data["head_title"] = ""
+    return data
+
 
 DELEGATION_STAFF_FIELDS = (
     "answered_via",
@@ -790,7 +803,7 @@ class DelegationSerializer(serializers.ModelSerializer):
         ]
 
     def to_representation(self, delegation: Delegation) -> dict[str, Any]:
-        data = super().to_representation(delegation)
+        data = _public_head(super().to_representation(delegation), delegation, self.context)
         if not self.context.get("staff_delegations"):
             for name in DELEGATION_STAFF_FIELDS:
                 data.pop(name, None)
@@ -880,6 +893,12 @@ class MeetingDetailSerializer(MeetingListSerializer):
         read_only=True,
         help_text="The meeting's documents, newest first.",
     )
+    sources = serializers.ListField(
+        child=serializers.URLField(),
+        source="source_urls",
+        read_only=True,
+        help_text="Public pages (https) stating the meeting's dates, as the record cites them.",
+    )
 
     class Meta(MeetingListSerializer.Meta):
         fields = [
@@ -891,6 +910,7 @@ class MeetingDetailSerializer(MeetingListSerializer):
             "created_at",
             "press",
             "documents",
+            "sources",
         ]
         read_only_fields = fields
 

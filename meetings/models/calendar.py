@@ -13,11 +13,13 @@ from meetings.formatting import offset_label
 from meetings.validators import (
     FORMAT_CODE_SHAPE,
     TIMEZONE_SHAPE,
+    split_sources,
     validate_format_code,
     validate_https_url,
     validate_multiline,
     validate_one_line,
     validate_participant_code,
+    validate_sources,
     validate_timezone,
 )
 
@@ -283,6 +285,12 @@ class Meeting(PressInformation):
         "published", default=False, help_text="Unpublished meetings never reach the public."
     )
     description = RichTextField("description", blank=True, validators=[validate_multiline])
+    sources = models.TextField(
+        "sources",
+        blank=True,
+        validators=[validate_sources],
+        help_text="Public pages stating the meeting's dates: one https:// address a line.",
+    )
     confirmation_deadline = models.DateTimeField(
         "confirmation deadline",
         null=True,
@@ -342,6 +350,11 @@ class Meeting(PressInformation):
         if self.all_day:
             return first, self.local_end.date() - dt.timedelta(days=1)
         return first, (self.local_end - dt.timedelta(microseconds=1)).date()
+
+    @property
+    def source_urls(self) -> list[str]:
+        """The sources, one address an item."""
+        return split_sources(self.sources)
 
     @property
     def utc_offset_label(self) -> str:

@@ -199,6 +199,7 @@ def expected_meeting(slug: str, *, detail: bool = True) -> dict:
             "created_at": STAMP,
             "press": NO_PRESS,
             "documents": [],
+            "sources": [],
         }
     return body
 

@@ -411,3 +411,17 @@ def test_a_blank_string_matches_a_blank_allowed_field_one_way(schema, component,
         True,
         False,
     ]
+
+
+def test_schema_describes_sources_in_the_meeting_detail_only(schema):
+    components = schema["components"]["schemas"]
+    detail = components["MeetingDetail"]["properties"]["sources"]
+    assert (
+        {k: detail[k] for k in ("type", "items", "readOnly")},
+        "sources" in components["MeetingList"]["properties"],
+        "sources" in components["EventDetail"]["properties"],
+    ) == (
+        {"type": "array", "items": {"type": "string", "format": "uri"}, "readOnly": True},
+        False,
+        False,
+    )

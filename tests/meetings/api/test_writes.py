@@ -215,6 +215,7 @@ def test_create_meeting_returns_it_and_records_the_user(calendar, client_for, ed
             "created_at": "2026-11-02T03:00:00Z",
             "press": NO_PRESS,
             "documents": [],
+            "sources": [],
         },
     )
     history = created.history.get()
