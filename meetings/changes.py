@@ -510,9 +510,15 @@ ORDER_KEYS = {
 }
 
 
+# At the same moment, newest first reads: the meeting's own change (its announcement), its
+# delegations' answers, then the documents published with it; ids only within one source.
+SOURCE_RANKS = {"m": 2, "d": 1, "p": 0}
+
+
 def _order_key(item: tuple[str, dict]) -> tuple:
     source, row = item
-    return tuple(row[name] for name in ORDER_KEYS[source])
+    when, pk = (row[name] for name in ORDER_KEYS[source])
+    return (when, SOURCE_RANKS[source], pk)
 
 
 def _meeting_id(source: str, row: dict) -> int | None:
