@@ -36,10 +36,10 @@ from django.core.files import File
 from django.core.files.storage import Storage
 from django.db import DatabaseError, transaction
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import get_language_info
 
+from meetings import ical
 from meetings.enums import DocumentKind
 from meetings.imports.archive import MAX_PARTS, MB
 from meetings.models import Document, Event, Meeting
@@ -113,21 +113,15 @@ def public_documents(
 
 
 def download_name(document: Document) -> str:
-    """The last segment of a stored file's address: its `filename`, or for a row saved
-    without one (not through the admin), the stored file's own name."""
-    name = document.filename
-    if not name or "/" in name:
-        name = posixpath.basename(document.file.name or "")
-    return name
+    """The last segment of a stored file's address (`ical.document_file_name`)."""
+    return ical.document_file_name(file=document.file.name or "", filename=document.filename)
 
 
 def document_link(document: Document) -> str:
     """Where a document is read: this site's download address for a file, else its link
-    (https only: any other scheme, should one be stored, is no link at all)."""
-    if not document.file:
-        return document.url if document.url.lower().startswith("https://") else ""
-    return reverse(
-        "meetings:document-file", kwargs={"pk": document.pk, "name": download_name(document)}
+    (https only; `ical.document_address`, the one rule)."""
+    return ical.document_address(
+        pk=document.pk, file=document.file.name or "", filename=document.filename, url=document.url
     )
 
 

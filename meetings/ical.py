@@ -144,18 +144,29 @@ class DocumentEntry(NamedTuple):
 DOCUMENT_PATHS = tuple(DocumentEntry._fields)
 
 
-def document_url(*, pk: int, file: str, filename: str, url: str) -> str:
-    """Where the public reads a document, absolute: this site's download address for a
-    file, else its https link ("" for any other scheme, should one be stored).
+def document_file_name(*, file: str, filename: str) -> str:
+    """The last segment of a stored file's address: its `filename`, or for a row saved
+    without one (not through the admin), the stored file's own name. Never a path."""
+    return filename if filename and "/" not in filename else posixpath.basename(file)
 
-    meetings.documents.document_link's rule, from values: builders cannot import that
-    module (it imports the importer, hence the services and selectors, hence this one).
-    """
+
+def document_address(*, pk: int, file: str, filename: str, url: str) -> str:
+    """Where the public reads a document: this site's download path for a file, else its
+    https link ("" for any other scheme, should one be stored).
+
+    The one rule, from plain values, so that builders use it too: `meetings.documents`
+    applies it to model instances (builders cannot import that module: it imports the
+    importer, hence the services and selectors, hence this one)."""
     if not file:
         return url if url.lower().startswith("https://") else ""
-    # The name is the last segment of the address, never a path of its own.
-    name = filename if filename and "/" not in filename else posixpath.basename(file)
-    return settings.SITE_URL + reverse("meetings:document-file", kwargs={"pk": pk, "name": name})
+    name = document_file_name(file=file, filename=filename)
+    return reverse("meetings:document-file", kwargs={"pk": pk, "name": name})
+
+
+def document_url(*, pk: int, file: str, filename: str, url: str) -> str:
+    """`document_address`, absolute."""
+    address = document_address(pk=pk, file=file, filename=filename, url=url)
+    return settings.SITE_URL + address if file else address
 
 
 def _document_order(document: DocumentEntry) -> tuple:
