@@ -250,6 +250,11 @@ else:
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"aseancal <noreply@{SITE_DOMAIN}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who delegations write to, named in every mail and on every RSVP page; an event's own
+# "secretariat contact" wins for its meetings.
+SECRETARIAT_CONTACT = os.environ.get(
+    "SECRETARIAT_CONTACT", f"ASEAN Secretariat, meetings desk, secretariat@{SITE_DOMAIN}"
+)
 # Where a delegation whose link was refused can write (shown on that page when set).
 SECRETARIAT_EMAIL = os.environ.get("SECRETARIAT_EMAIL", "")
 
@@ -300,6 +305,9 @@ CELERY_BEAT_SCHEDULE = {
 REMINDER_SENDING_TIMEOUT = int(os.environ.get("REMINDER_SENDING_TIMEOUT", "600"))
 REMINDER_REQUEUE_AFTER = int(os.environ.get("REMINDER_REQUEUE_AFTER", "900"))
 REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5"))
+# A change notice waits this long after the first edit of a burst, so that a date, a venue
+# and a reason typed in three saves reach each delegation as one mail.
+NOTICE_COALESCE_SECONDS = int(os.environ.get("NOTICE_COALESCE_SECONDS", "300"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -184,6 +184,14 @@ class Event(PressInformation):
     end_date = models.DateField("last day")
     description = RichTextField("description", blank=True, validators=[validate_multiline])
     published = models.BooleanField("published", default=True)
+    secretariat_contact = models.CharField(
+        "secretariat contact",
+        max_length=300,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="Who delegations write to about this event's meetings, e.g. "
+        "“Ms Dara Vong, ASEAN Secretariat, dara.vong@asean.org”. Empty: the site's contact.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -277,6 +285,15 @@ class Meeting(PressInformation):
         blank=True,
         validators=[validate_one_line],
         help_text="Public reason for a change of status.",
+    )
+    change_note = models.CharField(
+        "reason for the latest change",
+        max_length=300,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="Public: shown with the change on the meeting page, in the change log and "
+        "in the notice to delegations. Cleared by the next change of date, venue, mode, "
+        "status or title that gives no reason of its own.",
     )
     mode = models.CharField(
         "mode", max_length=20, choices=MeetingMode.choices, default=MeetingMode.IN_PERSON

@@ -28,6 +28,7 @@ class ReminderKind(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled reminder"
     MANUAL = "manual", "Reminder sent by staff"
     NEW_LINK = "new_link", "New link after a correction"
+    CHANGE = "change", "Notice of a change"
 
 
 class ReminderStatus(models.TextChoices):
@@ -110,8 +111,8 @@ class Reminder(models.Model):
     step = models.CharField(
         "step",
         max_length=40,
-        help_text="invitation, 7d (7 days before the deadline), manual-<minute> or "
-        "link-<link version>.",
+        help_text="invitation, 7d (7 days before the deadline), manual-<minute>, "
+        "link-<link version> or change-<meeting sequence>.",
     )
     days_before = models.PositiveSmallIntegerField("days before the deadline", null=True)
     status = models.CharField(
@@ -125,6 +126,10 @@ class Reminder(models.Model):
     last_error = models.TextField("last error", blank=True)
     skip_reason = models.CharField("why skipped", max_length=300, blank=True)
     recipients = models.TextField("sent to", blank=True)
+    # Change notices: the meeting as it was before the first change of the burst the notice
+    # covers (its public "when", "where", mode and status texts), and the reason given.
+    previous = models.JSONField("before the change", default=dict, blank=True)
+    reason = models.CharField("reason given", max_length=300, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
