@@ -14,8 +14,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from meetings import documents, reminders, selectors, services
-from meetings.enums import AnswerChannel, MeetingStatus
+from meetings import admin_changes, documents, reminders, selectors, services
+from meetings.enums import AnswerChannel
 from meetings.forms import DelegationAdminForm, MeetingAdminForm, VenueAdminForm
 from meetings.forms_materials import (
     DocumentAdminForm,
@@ -195,6 +195,7 @@ class EventAdmin(UploadsUndoneOnRollback, SimpleHistoryAdmin):
                     ("start_date", "end_date"),
                     "description",
                     "published",
+                    "secretariat_contact",
                 ]
             },
         ),
@@ -422,7 +423,11 @@ class MeetingAdmin(UploadsUndoneOnRollback, SimpleHistoryAdmin):
 
     def get_urls(self):
         # Before the default URLs, whose "<object_id>/" would take "import/" for a pk.
-        return admin_import.import_export_urls(self) + super().get_urls()
+        return (
+            admin_import.import_export_urls(self)
+            + admin_changes.change_urls(self)
+            + super().get_urls()
+        )
 
     fieldsets = [
         (None, {"fields": ["event", "format", "number", "counterpart", "title", "slug"]}),
@@ -439,7 +444,19 @@ class MeetingAdmin(UploadsUndoneOnRollback, SimpleHistoryAdmin):
                 ],
             },
         ),
-        ("Status", {"fields": ["status", "status_note", "published", "description", "sources"]}),
+        (
+            "Status",
+            {
+                "fields": [
+                    "status",
+                    "status_note",
+                    "change_note",
+                    "published",
+                    "description",
+                    "sources",
+                ]
+            },
+        ),
         ("Press", {"classes": ["collapse"], "fields": PRESS_FIELDS}),
         (
             "Record",
@@ -515,18 +532,9 @@ class MeetingAdmin(UploadsUndoneOnRollback, SimpleHistoryAdmin):
             names = ", ".join(d.participant.code for d in created) or "nobody new"
             self.message_user(request, f"{meeting}: invited {len(created)} ({names}).")
 
-    cancel = meeting_bulk_action(
-        description="Cancel the selected meetings",
-        pending=~Q(status=MeetingStatus.CANCELLED),
-        change=lambda meeting, by: services.meeting_cancel(meeting=meeting, by=by),
-        done="Cancelled",
-    )
-    postpone = meeting_bulk_action(
-        description="Postpone the selected meetings",
-        pending=~Q(status=MeetingStatus.POSTPONED),
-        change=lambda meeting, by: services.meeting_postpone(meeting=meeting, by=by),
-        done="Postponed",
-    )
+    # Through a page that says who will be told and asks the reason (admin_changes.py).
+    cancel = admin_changes.status_action(admin_changes.CHANGES["cancel"])
+    postpone = admin_changes.status_action(admin_changes.CHANGES["postpone"])
     publish = meeting_bulk_action(
         description="Publish the selected meetings",
         pending=Q(published=False),

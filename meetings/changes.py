@@ -2,11 +2,13 @@
 
 A reader learns of new meetings ("announced": published before they ended, with when and
 where), reschedulings, venue changes, status changes (cancellations, postponements), new
-titles and delegations' answers, with old and new values.
+titles and delegations' answers, with old and new values and the public reason staff gave
+(the meeting's change_note, written with the change).
 Only changes made while the meeting was published count, and only for meetings
 published now: the values before a change were then public, so nothing staff
 drafted in private leaks. Staff-only fields (contact addresses, notes, revision,
-the published flag itself, who made the change and why) are never read. Creating a
+the published flag itself, who made the change and the history's internal reason) are
+never read. Creating a
 meeting or a delegation (even one recorded with its answer) is where its record
 starts, not a change.
 
@@ -234,6 +236,7 @@ def _meeting_rows(meeting_ids: QuerySet) -> QuerySet:
             "history_date",
             "id",
             "status_note",
+            "change_note",
             "old_published",
             *SHOWN_VALUES,
             *(f"old_{name}" for name in SHOWN_VALUES),
@@ -325,7 +328,9 @@ def _meeting_entry(row: dict, meeting: Meeting) -> ChangeEntry:
         kinds=tuple(kinds),
         headline=_headline(kinds, row),
         changes=tuple(changes),
-        note=note,
+        # The reason given with this change; the status note of a status change made
+        # before changes carried one.
+        note=row["change_note"] or note,
     )
 
 

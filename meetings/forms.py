@@ -10,7 +10,13 @@ from django.core.exceptions import ValidationError
 
 from meetings.models import Delegation, Meeting, Venue
 from meetings.periods import local_period
-from meetings.services import ConcurrentEditError, Merge, check_revision, revision_merge
+from meetings.services import (
+    ConcurrentEditError,
+    Merge,
+    check_revision,
+    missing_reason,
+    revision_merge,
+)
 from meetings.validators import validate_calendar_year
 
 TIMEZONE_CHOICES = [("", "The venue's zone")] + [
@@ -132,6 +138,7 @@ class MeetingAdminForm(RevisionCheckedForm):
             "all_day",
             "status",
             "status_note",
+            "change_note",
             "mode",
             "published",
             "description",
@@ -141,6 +148,10 @@ class MeetingAdminForm(RevisionCheckedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         meeting = self.instance
+        # The reason is that of the change being made now: the last one's is not offered.
+        self.initial["change_note"] = ""
+        if "change_note" in self.fields:  # not in a viewer's read-only form
+            self.fields["change_note"].label = "Reason for this change (public)"
         if meeting.pk is not None:
             self.initial.update(
                 start_date=meeting.first_day,
@@ -148,6 +159,15 @@ class MeetingAdminForm(RevisionCheckedForm):
                 start_time=None if meeting.all_day else meeting.local_start.time(),
                 end_time=None if meeting.all_day else meeting.local_end.time(),
             )
+
+    def clean_status_note(self) -> str:
+        note = self.cleaned_data.get("status_note", "")
+        status = self.cleaned_data.get("status")
+        before = self.initial.get("status") if self.instance.pk is not None else None
+        message = status and missing_reason(status=status, before=before, note=note)
+        if message:
+            raise ValidationError(message, code="reason_required")
+        return note
 
     def clean_confirmation_deadline(self) -> dt.datetime | None:
         deadline = self.cleaned_data.get("confirmation_deadline")

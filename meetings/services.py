@@ -174,18 +174,50 @@ def meeting_save(
     if not meeting.slug:
         meeting.slug = meeting_slug(meeting)
     meeting.full_clean()
-    existed = meeting.pk is not None
-    if existed:
-        before = Meeting.objects.filter(pk=meeting.pk).values(*SEQUENCE_FIELDS).first() or {}
-        if any(before.get(field) != getattr(meeting, field) for field in SEQUENCE_FIELDS):
+    before = (
+        Meeting.objects.select_related("venue").filter(pk=meeting.pk).first()
+        if meeting.pk is not None
+        else None
+    )
+    if before is not None:
+        _check_status_reason(meeting, before)
+        if any(getattr(before, field) != getattr(meeting, field) for field in SEQUENCE_FIELDS):
             meeting.sequence += 1
+            if meeting.change_note == before.change_note:
+                # A change that gives no reason of its own must not wear the last one's.
+                meeting.change_note = ""
     meeting.revision += 1
     _mark_history(meeting, by=by, reason=reason)
     meeting.save()
-    if existed and not meeting.closed_reason(now=timezone.now()):
-        # Delegations invited while it was unpublished or postponed hear of it now.
-        reminders.invitations_owed(meeting.delegations.all(), by=by)
+    now = timezone.now()
+    if before is not None:
+        reminders.notices_queue(meeting=meeting, before=before, by=by, now=now)
+        if not meeting.closed_reason(now=now):
+            # Delegations invited while it was unpublished or postponed hear of it now.
+            reminders.invitations_owed(meeting.delegations.all(), by=by)
     return meeting
+
+
+# Statuses a meeting cannot take without a public reason: delegations and readers are told why.
+REASON_REQUIRED = {
+    MeetingStatus.CANCELLED: "Give the reason for the cancellation: it is shown on the "
+    "meeting page, in the change log and in the notice to delegations.",
+    MeetingStatus.POSTPONED: "Give the reason for the postponement: it is shown on the "
+    "meeting page, in the change log and in the notice to delegations.",
+}
+
+
+def missing_reason(*, status: str, before: str | None, note: str) -> str:
+    """What to tell an editor who cancels or postpones without a public reason ("" if the
+    change needs none or has one); the admin form asks the same before saving."""
+    message = REASON_REQUIRED.get(MeetingStatus(status), "")
+    return message if message and status != before and not note.strip() else ""
+
+
+def _check_status_reason(meeting: Meeting, before: Meeting) -> None:
+    message = missing_reason(status=meeting.status, before=before.status, note=meeting.status_note)
+    if message:
+        raise ValidationError({"status_note": message}, code="reason_required")
 
 
 def meeting_create(*, by: AbstractBaseUser | None, reason: str = "", **fields: Any) -> Meeting:
@@ -209,14 +241,22 @@ def meeting_reschedule(
         meeting.all_day = all_day
     if meeting.status == MeetingStatus.POSTPONED:
         meeting.status = MeetingStatus.SCHEDULED
-    return meeting_save(meeting=meeting, by=by, reason=reason or "Rescheduled")
+        meeting.status_note = ""
+    meeting.change_note = reason.strip()
+    return meeting_save(
+        meeting=meeting, by=by, reason=f"Rescheduled: {reason}" if reason else "Rescheduled"
+    )
 
 
 def _set_status(
     meeting: Meeting, status: MeetingStatus, by: AbstractBaseUser | None, reason: str
 ) -> Meeting:
+    reason = reason.strip()
+    message = missing_reason(status=status, before=None, note=reason)
+    if message:
+        raise ValidationError({"reason": message}, code="reason_required")
     meeting.status = status
-    meeting.status_note = reason
+    meeting.status_note = meeting.change_note = reason
     return meeting_save(meeting=meeting, by=by, reason=f"{status.label}: {reason}".strip(": "))
 
 

@@ -1058,7 +1058,18 @@ class ReasonSerializer(serializers.Serializer):
         allow_blank=True,
         required=False,
         default="",
-        help_text="Public reason, shown with the meeting's status.",
+        help_text="Public reason, shown with the change, in the change log and in the notice "
+        "to delegations.",
+    )
+
+
+class RequiredReasonSerializer(serializers.Serializer):
+    """Cancel and postpone: delegations and readers are always told why."""
+
+    reason = OneLineField(
+        max_length=300,
+        help_text="Public reason, required: shown with the meeting's status, in the change log "
+        "and in the notice to delegations.",
     )
 
 

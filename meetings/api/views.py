@@ -55,7 +55,7 @@ from meetings.api.serializers import (
     MeetingInputSerializer,
     MeetingListSerializer,
     ParticipantSerializer,
-    ReasonSerializer,
+    RequiredReasonSerializer,
     RescheduleSerializer,
     VenueSerializer,
     absolute,
@@ -400,16 +400,19 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     ),
     cancel=extend_schema(
         summary="Cancel a meeting",
-        description="Needs meetings.change_meeting. The meeting stays listed, as cancelled.",
+        description=(
+            "Needs meetings.change_meeting and a public reason. The meeting stays listed, as "
+            "cancelled; each delegation with contact addresses gets a notice a few minutes later."
+        ),
         parameters=[SLUG_PARAMETER],
-        request=ReasonSerializer,
+        request=RequiredReasonSerializer,
         responses={200: MeetingDetailSerializer, **api_schema.OBJECT_WRITE_ERRORS},
     ),
     postpone=extend_schema(
         summary="Postpone a meeting until a new date is known",
         description="Needs meetings.change_meeting.",
         parameters=[SLUG_PARAMETER],
-        request=ReasonSerializer,
+        request=RequiredReasonSerializer,
         responses={200: MeetingDetailSerializer, **api_schema.OBJECT_WRITE_ERRORS},
     ),
     reschedule=extend_schema(
@@ -491,14 +494,14 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, slug: str) -> Response:
         with service_errors(), self.writing() as meeting:
-            data = self.valid_data(ReasonSerializer)
+            data = self.valid_data(RequiredReasonSerializer)
             meeting = services.meeting_cancel(meeting=meeting, by=editor(request), **data)
         return self.respond(meeting)
 
     @action(detail=True, methods=["post"])
     def postpone(self, request: Request, slug: str) -> Response:
         with service_errors(), self.writing() as meeting:
-            data = self.valid_data(ReasonSerializer)
+            data = self.valid_data(RequiredReasonSerializer)
             meeting = services.meeting_postpone(meeting=meeting, by=editor(request), **data)
         return self.respond(meeting)
 

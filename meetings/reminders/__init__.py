@@ -11,6 +11,7 @@ the mark leaves the row SENDING until `reminders_sweep` queues it again.
     queue.py    invitations, staff requests, requeues; row ids to the workers after commit
     send.py     claiming and sending one row, failures, the sweeper, the pass
     compose.py  the mail itself: texts, context, message, .ics attachment
+    notices.py  change notices: which changes, one mail per burst of edits, its text
 
 Nothing here imports meetings.tasks: the tasks call in, and rows reach them by task name.
 """
@@ -26,6 +27,13 @@ from .compose import (
     reminder_email,
     rsvp_url,
     subject_line,
+)
+from .notices import (
+    meeting_state,
+    notice_audience,
+    notice_email,
+    notice_step,
+    notices_queue,
 )
 from .plan import (
     INVITATION_STEP,
@@ -79,10 +87,15 @@ __all__ = [
     "local_moment",
     "meeting_closed_reason",
     "meeting_ics",
+    "meeting_state",
     "meeting_when",
     "meeting_where",
     "new_link_queue",
     "next_step",
+    "notice_audience",
+    "notice_email",
+    "notice_step",
+    "notices_queue",
     "publish_on_commit",
     "reminder_candidates",
     "reminder_context",

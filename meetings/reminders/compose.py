@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from meetings import ical
+from meetings.contacts import secretariat_contact
 from meetings.enums import MeetingMode, MeetingStatus
 from meetings.formatting import day_text, offset_label
 from meetings.models import Delegation, Meeting, Reminder
@@ -105,6 +106,7 @@ def reminder_context(reminder: Reminder) -> dict[str, Any]:
         "rsvp_url": rsvp_url(delegation),
         "meeting_url": settings.SITE_URL + meeting.get_absolute_url(),
         "site_url": settings.SITE_URL,
+        "contact": secretariat_contact(meeting),
     }
 
 

@@ -44,8 +44,13 @@ def schedule_days() -> Schedules:
 
 
 def confirmation_deadline(meeting: Meeting) -> dt.datetime:
-    """When a meeting's delegations are asked to have answered by: the deadline, or the start."""
-    return meeting.confirmation_deadline or meeting.start
+    """When a meeting's delegations are asked to have answered by: the deadline staff set,
+    or else the end of the day before it opens, at the venue (not the opening hour itself:
+    "by Wednesday 16 December, 00:00" for a meeting opening that morning reads as a
+    trap)."""
+    if meeting.confirmation_deadline is not None:
+        return meeting.confirmation_deadline
+    return dt.datetime.combine(meeting.local_start.date(), dt.time(), tzinfo=meeting.tz)
 
 
 def due_step(

@@ -48,7 +48,8 @@ def reminders_enqueue(*, now: dt.datetime | None = None) -> list[int]:
     with transaction.atomic():
         ids = list(
             Reminder.objects.select_for_update(skip_locked=True)
-            .filter(status=ReminderStatus.QUEUED, enqueued_at__isnull=True)
+            # Change notices wait for their burst of edits to end (notices.py).
+            .filter(status=ReminderStatus.QUEUED, enqueued_at__isnull=True, due_at__lte=now)
             .order_by("due_at", "pk")
             .values_list("pk", flat=True)
         )

@@ -5,14 +5,16 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from meetings.models import Reminder
-from meetings.models.reminders import ReminderStatus
+from meetings.models.reminders import ReminderKind, ReminderStatus
 
 from .compose import reminder_email
+from .notices import notice_email, notice_unwanted_reason
 from .plan import Plan, reminders_plan, unwanted_reason
 from .queue import publish_on_commit, reminders_enqueue
 
@@ -70,7 +72,10 @@ def _claim(reminder_id: int) -> Reminder | SendResult:
             return SendResult(reminder_id, "busy", "gone, or being sent by another worker")
         if row.status != ReminderStatus.QUEUED:
             return SendResult(reminder_id, "busy", f"already {row.status}", row)
-        reason = unwanted_reason(row, now=now)
+        if row.due_at > now:
+            # Handed over early (by staff's requeue, say): the sweeper offers it when due.
+            return SendResult(reminder_id, "busy", "not due yet", row)
+        reason = _unwanted_reason(row, now=now)
         if reason:
             row.status, row.skip_reason = ReminderStatus.SKIPPED, reason
             row.save(update_fields=["status", "skip_reason", "updated_at"])
@@ -80,6 +85,16 @@ def _claim(reminder_id: int) -> Reminder | SendResult:
         row.recipients = "\n".join(row.delegation.addresses)
         row.save(update_fields=["status", "claimed_at", "attempts", "recipients", "updated_at"])
     return row
+
+
+def _unwanted_reason(row: Reminder, *, now: dt.datetime) -> str:
+    if row.kind == ReminderKind.CHANGE:
+        return notice_unwanted_reason(row, now=now)
+    return unwanted_reason(row, now=now)
+
+
+def _email(row: Reminder) -> EmailMultiAlternatives:
+    return notice_email(row) if row.kind == ReminderKind.CHANGE else reminder_email(row)
 
 
 def reminder_send(*, reminder_id: int) -> SendResult:
@@ -93,7 +108,7 @@ def reminder_send(*, reminder_id: int) -> SendResult:
     if isinstance(row, SendResult):
         return row
     try:
-        reminder_email(row).send()
+        _email(row).send()
     except Exception as exc:  # whatever the mail server or the rendering raised
         return _record_failure(row, exc)
     now = timezone.now()
@@ -153,7 +168,7 @@ def reminders_sweep(*, now: dt.datetime | None = None) -> dict[str, list[int]]:
         )
         stale = list(
             Reminder.objects.select_for_update(skip_locked=True)
-            .filter(status=ReminderStatus.QUEUED)
+            .filter(status=ReminderStatus.QUEUED, due_at__lte=now)
             .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale_before))
             .exclude(pk__in=requeue)
             .order_by("pk")
@@ -172,7 +187,9 @@ def reminders_pass(*, now: dt.datetime | None = None, send: bool = False) -> Pas
         plan = reminders_plan(now=now)
     report = PassReport(plan=plan)
     if send:
-        queued = Reminder.objects.filter(status=ReminderStatus.QUEUED).order_by("due_at", "pk")
+        queued = Reminder.objects.filter(status=ReminderStatus.QUEUED, due_at__lte=now).order_by(
+            "due_at", "pk"
+        )
         report.results = [
             reminder_send(reminder_id=pk) for pk in queued.values_list("pk", flat=True)
         ]

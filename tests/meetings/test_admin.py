@@ -242,26 +242,44 @@ def test_invite_action_creates_the_reference_eas_delegations(client, demo, edito
     assert copy.delegations.count() == 18
 
 
-def test_cancel_action_goes_through_the_service(client, demo, editor):
+def test_cancel_action_asks_first_then_goes_through_the_service(client, demo, editor):
     meeting = Meeting.objects.get(slug="sample-som")
     client.force_login(editor)
+    url = reverse("admin:meetings_meeting_changelist")
+    asked = client.post(url, {"action": "cancel", "_selected_action": [meeting.pk]})
+    unchanged = Meeting.objects.get(pk=meeting.pk)
     client.post(
-        reverse("admin:meetings_meeting_changelist"),
-        {"action": "cancel", "_selected_action": [meeting.pk]},
+        url,
+        {
+            "action": "cancel",
+            "_selected_action": [meeting.pk],
+            "confirm": "yes",
+            "reason": "Typhoon warning for Manila",
+        },
     )
     stored = Meeting.objects.get(pk=meeting.pk)
-    assert (stored.status, stored.sequence) == ("cancelled", meeting.sequence + 1)
+    assert (asked.status_code, asked.context["title"]) == (200, "Cancel 1 meeting(s)?")
+    assert (unchanged.status, unchanged.sequence) == (meeting.status, meeting.sequence)
+    assert (stored.status, stored.sequence, stored.status_note) == (
+        "cancelled",
+        meeting.sequence + 1,
+        "Typhoon warning for Manila",
+    )
     assert stored.history.first().history_user == editor
 
 
-def run_action(client, action: str, meetings: list[Meeting], **filters: str) -> list[str]:
-    """Post a changelist action (under `filters`, as the list was shown); its messages."""
+def run_action(
+    client, action: str, meetings: list[Meeting], reason: str = "Venue unavailable", **filters: str
+) -> list[str]:
+    """Post a changelist action, confirmed with `reason` (under `filters`, as the list was
+    shown); its messages."""
     url = reverse("admin:meetings_meeting_changelist")
     if filters:
         url += "?" + "&".join(f"{name}={value}" for name, value in filters.items())
-    response = client.post(
-        url, {"action": action, "_selected_action": [m.pk for m in meetings]}, follow=True
-    )
+    data = {"action": action, "_selected_action": [m.pk for m in meetings]}
+    if action in ("cancel", "postpone"):
+        data.update(confirm="yes", reason=reason)
+    response = client.post(url, data, follow=True)
     return [str(m) for m in response.context["messages"]]
 
 
@@ -284,7 +302,15 @@ def test_postpone_action_counts_what_it_changed_even_under_a_status_filter(clien
         "sample-arf-ism": ("postponed", arf.sequence + 1),
         "2022-amm-55": ("held", held.sequence),
     }
-    assert (shown, again) == (["Postponed 2 meeting(s)."], ["Postponed 0 meeting(s)."])
+    told = Delegation.objects.filter(meeting__in=[som, arf]).exclude(contact_emails="").count()
+    assert told > 0
+    assert (shown, again) == (
+        [f"Postponed 2 meeting(s). {told} delegation(s) will be sent a notice in about 5 minutes."],
+        [
+            "Postponed 0 meeting(s). No delegation is told (unpublished, over, or no contact "
+            "addresses)."
+        ],
+    )
     assert Meeting.objects.get(pk=som.pk).history.first().history_user == editor
     assert "Postponed" in client.get("/meetings/sample-som/").content.decode()
 

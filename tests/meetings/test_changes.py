@@ -309,7 +309,7 @@ def test_changes_feed_ids_stay_the_same_across_requests(client, amm, frozen_now)
     reschedule(amm, frozen_now)
     first = feedparser.parse(client.get(reverse("meetings:changes-feed")).content)
     frozen_now.shift(dt.timedelta(hours=1))
-    services.meeting_cancel(meeting=amm, by=None, reason="")
+    services.meeting_cancel(meeting=amm, by=None, reason="Typhoon")
 
     second = feedparser.parse(client.get(reverse("meetings:changes-feed")).content)
 

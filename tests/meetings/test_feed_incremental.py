@@ -79,7 +79,7 @@ def rename_head():
 
 def cancel():
     meeting = Meeting.objects.get(slug="sample-som")
-    services.meeting_cancel(meeting=meeting, by=None)
+    services.meeting_cancel(meeting=meeting, by=None, reason="Typhoon")
 
 
 def add_meeting():

@@ -53,6 +53,13 @@ def eager_celery():
         yield
 
 
+def day_before(meeting) -> dt.datetime:
+    """The default confirmation deadline: the end of the day before the meeting, at the venue
+    (spelled out here rather than asked of the code under test)."""
+    local = meeting.start.astimezone(meeting.tz)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def meeting_in(days: float, **fields):
     """A published, scheduled meeting starting `days` after TODAY."""
     start = TODAY + dt.timedelta(days=days)
@@ -116,7 +123,7 @@ def test_plan_writes_one_row_for_the_latest_due_step(frozen_now):
     invited(meeting, "RU")
     plan = reminders.reminders_plan()
     assert [(r.step, r.days_before, r.due_at) for r in plan.planned] == [
-        ("7d", 7, meeting.start - 7 * DAY)
+        ("7d", 7, day_before(meeting) - 7 * DAY)
     ]
     assert rows() == [
         ("RU", "invitation", "invitation", "sent"),
@@ -170,12 +177,12 @@ def test_plan_says_why_each_invited_delegation_is_left_alone(frozen_now):
     assert [(s.delegation.participant.code, s.reason) for s in plan.skipped] == [
         ("AU", "reminders paused"),
         ("CA", "no contact addresses"),
-        ("US", "nothing due yet; next 3 days before the deadline, on 2026-11-04 03:00 UTC"),
+        ("US", "nothing due yet; next 3 days before the deadline, on 2026-11-04 00:00 UTC"),
         ("CN", "meeting not published"),
         ("IN", "meeting cancelled"),
         ("JP", "meeting postponed"),
         ("KR", "confirmation deadline passed"),
-        ("NZ", "nothing due yet; next 21 days before the deadline, on 2026-11-11 03:00 UTC"),
+        ("NZ", "nothing due yet; next 21 days before the deadline, on 2026-11-11 00:00 UTC"),
     ]
 
 
@@ -284,7 +291,10 @@ def test_send_skips_a_delegation_that_answered_after_planning(frozen_now):
             lambda m: services.meeting_cancel(meeting=m, by=None, reason="Typhoon"),
             "meeting cancelled",
         ),
-        (lambda m: services.meeting_postpone(meeting=m, by=None), "meeting postponed"),
+        (
+            lambda m: services.meeting_postpone(meeting=m, by=None, reason="Venue unavailable"),
+            "meeting postponed",
+        ),
         (
             lambda m: services.meeting_set_published(meeting=m, by=None, published=False),
             "meeting not published",
@@ -374,7 +384,7 @@ def test_mail_text_gives_local_time_with_offset_and_the_rsvp_link(frozen_now):
         "  When:   Monday 9 November 2026, 09:00–17:00 (Naypyidaw time, UTC+6:30)\n"
         "  Where:  MICC II, Naypyidaw\n"
         "  Host:   Myanmar\n\n"
-        "Please confirm or decline your attendance by Monday 9 November 2026, 09:00 "
+        "Please confirm or decline your attendance by Monday 9 November 2026, 00:00 "
         "(Naypyidaw time, UTC+6:30), and name the head of your delegation, at:\n\n"
         f"  http://127.0.0.1:8000/rsvp/{token}/\n\n"
         "No account is needed. The link is for your delegation only and works until the "
@@ -812,7 +822,7 @@ def test_reminders_wait_for_an_invitation_on_its_way_and_count_from_when_it_went
     after = _plan_reasons()
     assert (waiting, after) == (
         ([], [("RU", "no reminder before its invitation (queued)")]),
-        ([], [("RU", "nothing due yet; next 3 days before the deadline, on 2026-11-04 03:00 UTC")]),
+        ([], [("RU", "nothing due yet; next 3 days before the deadline, on 2026-11-04 00:00 UTC")]),
     )
     assert [m.subject.split(":")[0] for m in mail.outbox] == ["Invitation"]
 
@@ -943,10 +953,10 @@ def test_send_reminders_command_says_who_waits_for_an_invitation(frozen_now, cap
     )
     assert second == (
         "skipped: Country CN at SOM rehearsal - nothing due yet; next 3 days before the "
-        "deadline, on 2026-11-04 03:00 UTC\n"
+        "deadline, on 2026-11-04 00:00 UTC\n"
         "skipped: Country JP at SOM rehearsal - no reminder before its invitation (failed)\n"
         "skipped: Country RU at SOM rehearsal - nothing due yet; next 3 days before the "
-        "deadline, on 2026-11-04 03:00 UTC\n"
+        "deadline, on 2026-11-04 00:00 UTC\n"
         "0 sent, 0 queued not sent, 3 delegations skipped.\n"
     )
     assert [m.subject.split(":")[0] for m in mail.outbox] == ["Invitation", "Invitation"]
