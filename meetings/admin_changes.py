@@ -16,7 +16,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin import helpers, widgets
+from django.contrib.admin import helpers
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -28,6 +28,7 @@ from django.urls import URLPattern, path, reverse
 
 from meetings import reminders, services
 from meetings.enums import MeetingStatus
+from meetings.forms import LOCAL_DATE, LOCAL_TIME
 from meetings.models import Meeting
 from meetings.periods import local_period
 from meetings.validators import validate_calendar_year, validate_one_line
@@ -78,13 +79,13 @@ class RescheduleForm(ReasonForm):
     """New days and hours in the venue's local time, and an optional public reason."""
 
     start_date = forms.DateField(
-        label="First day", widget=widgets.AdminDateWidget, validators=[validate_calendar_year]
+        label="First day", widget=LOCAL_DATE, validators=[validate_calendar_year]
     )
-    start_time = forms.TimeField(label="Start time", required=False, widget=widgets.AdminTimeWidget)
+    start_time = forms.TimeField(label="Start time", required=False, widget=LOCAL_TIME)
     end_date = forms.DateField(
-        label="Last day", widget=widgets.AdminDateWidget, validators=[validate_calendar_year]
+        label="Last day", widget=LOCAL_DATE, validators=[validate_calendar_year]
     )
-    end_time = forms.TimeField(label="End time", required=False, widget=widgets.AdminTimeWidget)
+    end_time = forms.TimeField(label="End time", required=False, widget=LOCAL_TIME)
     all_day = forms.BooleanField(label="All day", required=False)
 
     field_order = ["start_date", "start_time", "end_date", "end_time", "all_day", "reason"]
@@ -104,7 +105,7 @@ class RescheduleForm(ReasonForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         first, last = cleaned.get("start_date"), cleaned.get("end_date")
         if first is None or last is None:
             return cleaned
@@ -195,7 +196,6 @@ def _page(
         "action": action,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "meeting": meeting,
-        "errors": helpers.AdminErrorList(form, []),
     }
     return TemplateResponse(request, "admin/meetings/meeting/confirm_change.html", context)
 

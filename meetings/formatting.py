@@ -72,3 +72,20 @@ def ordinal(number: int) -> str:
 def zone_label(name: str) -> str:
     """“Asia/Phnom_Penh” -> “Phnom Penh time”."""
     return f"{name.rsplit('/', 1)[-1].replace('_', ' ')} time"
+
+
+def deadline_text(moment: dt.datetime, *, zone: dt.tzinfo, place: str = "") -> str:
+    """A reply deadline as it reads after “by”, at the venue (`place`: “Vientiane time”).
+
+    An instant that opens a local day is the end of the day before, “the end of Tuesday
+    15 December 2026 (Vientiane time, UTC+7)”, not a midnight nobody can place; any other
+    instant is “Tuesday 15 December 2026, 17:00 (Vientiane time, UTC+7)”. The day that
+    opens is found from the instant just before it, so a zone whose clocks skip midnight
+    (00:00 -> 01:00) still ends its day at the 01:00 that opens the next.
+    """
+    place = place or zone_label(str(zone))
+    local = moment.astimezone(zone)
+    before = (moment - dt.timedelta(microseconds=1)).astimezone(zone)
+    if before.date() != local.date():
+        return f"the end of {day_text(before.date())} ({place}, {offset_label(before)})"
+    return f"{day_text(local.date())}, {local:%H:%M} ({place}, {offset_label(local)})"

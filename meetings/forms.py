@@ -1,13 +1,12 @@
 """Admin forms: local-time entry in the venue's zone, and refusal of concurrent edits."""
 
 import datetime as dt
-import zoneinfo
 from typing import Any
 
 from django import forms
-from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
 
+from meetings import zones
 from meetings.models import Delegation, Meeting, Venue
 from meetings.periods import local_period
 from meetings.services import (
@@ -19,9 +18,17 @@ from meetings.services import (
 )
 from meetings.validators import validate_calendar_year
 
-TIMEZONE_CHOICES = [("", "The venue's zone")] + [
-    (name, name) for name in sorted(zoneinfo.available_timezones())
-]
+# Native date and time inputs: the admin's calendar and clock widgets add a "Now" in the
+# browser's zone and a note comparing it with the server's, neither of which is the venue's.
+LOCAL_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+LOCAL_TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def _offer(form: forms.BaseForm, name: str, choices: list) -> None:
+    """Set a choice field's choices (a read-only form has no such field)."""
+    field = form.fields.get(name)
+    if isinstance(field, forms.ChoiceField):
+        field.choices = choices
 
 
 class RevisionCheckedForm(forms.ModelForm):
@@ -101,26 +108,27 @@ class MeetingAdminForm(RevisionCheckedForm):
 
     timezone = forms.ChoiceField(
         label="Time zone",
-        choices=TIMEZONE_CHOICES,
+        choices=[("", "The venue's zone"), *zones.zone_choices()],
         required=False,
-        help_text="IANA zone of the times below; left empty, the venue's zone.",
+        help_text="The zone of the times below; left empty, the venue's zone. Type a city's "
+        "name to find it.",
     )
     start_date = forms.DateField(
-        label="First day", widget=widgets.AdminDateWidget, validators=[validate_calendar_year]
+        label="First day", widget=LOCAL_DATE, validators=[validate_calendar_year]
     )
     start_time = forms.TimeField(
         label="Start time",
         required=False,
-        widget=widgets.AdminTimeWidget,
+        widget=LOCAL_TIME,
         help_text="Local time at the venue. Leave empty for an all-day meeting.",
     )
     end_date = forms.DateField(
-        label="Last day", widget=widgets.AdminDateWidget, validators=[validate_calendar_year]
+        label="Last day", widget=LOCAL_DATE, validators=[validate_calendar_year]
     )
     end_time = forms.TimeField(
         label="End time",
         required=False,
-        widget=widgets.AdminTimeWidget,
+        widget=LOCAL_TIME,
         help_text="Local time at the venue.",
     )
 
@@ -148,6 +156,7 @@ class MeetingAdminForm(RevisionCheckedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         meeting = self.instance
+        _offer(self, "timezone", [("", "The venue's zone"), *zones.zone_choices(meeting.timezone)])
         # The reason is that of the change being made now: the last one's is not offered.
         self.initial["change_note"] = ""
         if "change_note" in self.fields:  # not in a viewer's read-only form
@@ -265,6 +274,21 @@ class VenueAdminForm(forms.ModelForm):
         max_value=180,
         required=False,
     )
+
+    country_code = forms.ChoiceField(label="Country")
+    timezone = forms.ChoiceField(
+        label="Time zone",
+        help_text="Where the venue's clocks are set: the capitals first; type a city's name "
+        "to find another.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        venue = self.instance
+        _offer(self, "timezone", [("", "---------"), *zones.zone_choices(venue.timezone)])
+        _offer(
+            self, "country_code", [("", "---------"), *zones.country_choices(venue.country_code)]
+        )
 
     class Meta:
         model = Venue

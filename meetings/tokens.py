@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from meetings.enums import MeetingStatus
-from meetings.models import Delegation
+from meetings.models import Delegation, Meeting
 
 SALT = "meetings.rsvp"
 # Real tokens are under 200 characters; longer input is refused before any decoding.
@@ -62,6 +62,8 @@ class RsvpRefused(Exception):
     status: int
     title: str
     message: str
+    # The meeting of a link that named it rightly, so the page can name its contact.
+    meeting: Meeting | None = None
 
 
 def rsvp_delegation(
@@ -111,10 +113,13 @@ def rsvp_delegation(
             "delegation or its contact addresses, or on request. If a newer e-mail about "
             "this meeting reached you, please use the link it carries; otherwise please "
             "contact the ASEAN Secretariat, which sent you the invitation, for a new link.",
+            meeting=delegation.meeting,
         )
     closed = delegation.meeting.closed_reason(now=now or timezone.now())
     if closed:
-        raise _closed(closed, delegation.meeting.title)
+        refused = _closed(closed, delegation.meeting.title)
+        refused.meeting = delegation.meeting
+        raise refused
     return delegation
 
 

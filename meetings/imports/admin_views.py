@@ -132,6 +132,12 @@ def _upload_again(request: HttpRequest, message: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("admin:meetings_meeting_import"))
 
 
+def imported_message(name: str, summary: str) -> str:
+    """The message after an import. The admin capitalises a message's first letter, so the
+    file's name, kept exactly as given ("plan.csv"), must not open it."""
+    return f"Imported {name}: {summary}"
+
+
 def _job(request: HttpRequest, token: str) -> tuple[ImportJob, str]:
     """The job of this user's token, else 404: nobody else learns that it exists."""
     try:
@@ -321,7 +327,7 @@ def _confirm(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpRespons
         return _refused(request, model_admin, token, result)
     job.upload.unlink(missing_ok=True)
     job.forget()
-    model_admin.message_user(request, f"{name}: {result.summary()}", messages.SUCCESS)
+    model_admin.message_user(request, imported_message(name, result.summary()), messages.SUCCESS)
     return HttpResponseRedirect(reverse("admin:meetings_meeting_changelist"))
 
 
@@ -362,7 +368,9 @@ def status_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResp
     state = job.read()
     if state["state"] == "done":
         job.forget()
-        model_admin.message_user(request, f"{name}: {state['summary']}", messages.SUCCESS)
+        model_admin.message_user(
+            request, imported_message(name, state["summary"]), messages.SUCCESS
+        )
         return HttpResponseRedirect(reverse("admin:meetings_meeting_changelist"))
     if state["state"] in ("gone", "ready"):
         messages.info(request, f"No import of {name} is running.")

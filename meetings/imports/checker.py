@@ -74,7 +74,7 @@ class RowChecker:
     def plan(self, line: int, meeting: Meeting | None, key: str, values: dict[str, Any]) -> RowPlan:
         """The plan of a good row; `values` must hold the zone, as every check sets it."""
         zone = values["timezone"]
-        when = f"{shown(values['start'], zone)} ({zone})" if "start" in values else ""
+        when = f"{start_shown(values, zone)} ({zone})" if "start" in values else ""
         if meeting is None:
             probe = Meeting(**{k: v for k, v in values.items() if k != "slug"})
             title = values.get("title") or meeting_title_default(probe)
@@ -89,7 +89,10 @@ def _changes(meeting: Meeting, values: dict[str, Any], zone: str) -> list[tuple[
     """Field, old and new of each value that changes the meeting, in FIELDS order.
 
     A value equal to the old one is replaced by the old one, so saving it changes nothing.
+    The start and end of an all-day meeting are shown as its first and last days.
     """
+    old_days = meeting.local_days() if meeting.all_day else None
+    new_days = _all_days(values, zone) if values.get("all_day", meeting.all_day) else None
     changes = []
     for name in FIELDS:
         if name not in values:
@@ -98,8 +101,37 @@ def _changes(meeting: Meeting, values: dict[str, Any], zone: str) -> list[tuple[
         if same(old, new):
             values[name] = old
             continue
-        changes.append((name, shown(old, meeting.timezone), shown(new, zone)))
+        changes.append(
+            (
+                name,
+                _shown_field(name, old, meeting.timezone, old_days),
+                _shown_field(name, new, zone, new_days),
+            )
+        )
     return changes
+
+
+def _all_days(values: dict[str, Any], zone: str) -> tuple[dt.date, dt.date] | None:
+    """The first and last (inclusive) days of the row's all-day period, at the venue."""
+    if "start" not in values or "end" not in values:
+        return None
+    probe = Meeting(timezone=zone, start=values["start"], end=values["end"], all_day=True)
+    return probe.local_days()
+
+
+def _shown_field(name: str, value: Any, zone: str, days: tuple[dt.date, dt.date] | None) -> str:
+    """A field's value as a preview lists it; the days alone for an all-day start or end."""
+    if days is not None and name in ("start", "end"):
+        return days[0 if name == "start" else 1].isoformat()
+    return shown(value, zone)
+
+
+def start_shown(values: dict[str, Any], zone: str) -> str:
+    """When a row starts, in the venue's time: its first day only if it is all day."""
+    days = _all_days(values, zone) if values.get("all_day") else None
+    if days is not None:
+        return f"{days[0].isoformat()}, all day"
+    return shown(values["start"], zone)
 
 
 def same(old: Any, new: Any) -> bool:

@@ -12,10 +12,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from meetings.formatting import offset_label
+from meetings.formatting import offset_label, offset_minutes
 from meetings.imports import cells
 from meetings.imports.cells import CellError
 from meetings.imports.checker import RowChecker
+from meetings.imports.offsets import offset_mismatch, read_offset
 from meetings.models import Meeting
 from meetings.periods import local_period
 from meetings.validators import localize, validate_timezone
@@ -140,13 +141,22 @@ def _refused(exc: ValidationError, walls: tuple[dt.datetime, dt.datetime]) -> Ce
 
 
 def _check_offset(row: dict[str, Any], present: set[str], start: dt.datetime, zone: str) -> None:
-    """A `utc_offset` given must be the zone's offset at the start (UTC+7, UTC+6:30)."""
-    offset = cells.text(row.get("utc_offset")) if "utc_offset" in present else ""
-    label = offset_label(start.astimezone(zoneinfo.ZoneInfo(zone)))
-    if offset and offset.replace(" ", "").upper() != label.upper():
-        raise CellError(
-            f"{offset} does not match {zone}, which is {label} at the start.", "utc_offset"
+    """A `utc_offset` given must be the zone's offset at the start, in any notation
+    meetings.imports.offsets reads (UTC+7, +07:00, +0700, GMT+7, Z)."""
+    cell = cells.text(row.get("utc_offset")) if "utc_offset" in present else ""
+    if not cell:
+        return
+    try:
+        offset = read_offset(cell)
+    except CellError as exc:
+        raise CellError(str(exc), "utc_offset") from exc
+    local = start.astimezone(zoneinfo.ZoneInfo(zone))
+    expected = offset_minutes(local)
+    if offset.minutes != expected:
+        message = offset_mismatch(
+            cell, offset, expected=expected, label=offset_label(local), zone=zone
         )
+        raise CellError(message, "utc_offset")
 
 
 def _deadline(checker: RowChecker, line: int, row: dict[str, Any], zone: str) -> dt.datetime | None:

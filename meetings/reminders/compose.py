@@ -15,7 +15,7 @@ from django.urls import reverse
 from meetings import ical
 from meetings.contacts import secretariat_contact
 from meetings.enums import MeetingMode, MeetingStatus
-from meetings.formatting import day_text, offset_label
+from meetings.formatting import day_text, deadline_text, offset_label
 from meetings.models import Delegation, Meeting, Reminder
 from meetings.models.reminders import ReminderKind
 from meetings.tokens import rsvp_token
@@ -100,7 +100,9 @@ def reminder_context(reminder: Reminder) -> dict[str, Any]:
         "host": host.name if host is not None else "",
         "when": meeting_when(meeting),
         "where": meeting_where(meeting),
-        "deadline": local_moment(meeting, confirmation_deadline(meeting)),
+        "deadline": deadline_text(
+            confirmation_deadline(meeting), zone=meeting.tz, place=_place(meeting)
+        ),
         "status": MeetingStatus(meeting.status).label,
         "tentative": meeting.status == MeetingStatus.TENTATIVE,
         "rsvp_url": rsvp_url(delegation),

@@ -137,7 +137,7 @@ def notice_unwanted_reason(row: Reminder, *, now: dt.datetime) -> str:
         status, sent_at = invitation
         if status in (ReminderStatus.QUEUED, ReminderStatus.SENDING):
             return "its invitation, still to go, gives the new details"
-        if status == ReminderStatus.SENT and sent_at >= row.created_at:
+        if status == ReminderStatus.SENT and sent_at is not None and sent_at >= row.created_at:
             return "its invitation, sent after the change, gave the new details"
     return ""
 

@@ -9,8 +9,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from meetings import reminders, services
+from meetings.contacts import secretariat_contact
 from meetings.enums import AnswerChannel, AttendanceStatus
+from meetings.formatting import deadline_text
 from meetings.models import Delegation
+from meetings.reminders.compose import _place as zone_place  # "Manila time", as the mails say
 from meetings.rsvp import RsvpForm
 from meetings.tokens import RsvpRefused, rsvp_delegation
 
@@ -27,14 +30,16 @@ def _initial(delegation: Delegation) -> dict:
 
 
 def _refused(request: HttpRequest, refused: RsvpRefused) -> HttpResponse:
-    """The page saying why the link is refused, with the status the refusal names."""
+    """The page saying why the link is refused, with the status the refusal names, and
+    whom to ask: the meeting's contact when the link named it rightly, else the site's."""
     return render(
         request,
         "meetings/rsvp_refused.html",
         {
             "title": refused.title,
             "message": refused.message,
-            "contact": settings.SECRETARIAT_EMAIL,
+            "contact": secretariat_contact(refused.meeting),
+            "email": settings.SECRETARIAT_EMAIL,
         },
         status=refused.status,
     )
@@ -83,6 +88,7 @@ def _answered(delegation: Delegation, form: RsvpForm) -> bool:
 def _page(request: HttpRequest, delegation: Delegation, form: RsvpForm) -> HttpResponse:
     """The answer form with the meeting, the deadline and the answer so far."""
     meeting = delegation.meeting
+    deadline = reminders.confirmation_deadline(meeting)
     return render(
         request,
         "meetings/rsvp.html",
@@ -91,8 +97,9 @@ def _page(request: HttpRequest, delegation: Delegation, form: RsvpForm) -> HttpR
             "meeting": meeting,
             "when": reminders.meeting_when(meeting),
             "where": reminders.meeting_where(meeting),
-            "deadline": reminders.local_moment(meeting, reminders.confirmation_deadline(meeting)),
-            "deadline_at": reminders.confirmation_deadline(meeting),
+            "deadline": deadline_text(deadline, zone=meeting.tz, place=zone_place(meeting)),
+            "deadline_at": deadline,
+            "contact": secretariat_contact(meeting),
             "answered_at": (
                 reminders.local_moment(meeting, delegation.answered_at)
                 if delegation.answered_at

@@ -200,7 +200,7 @@ def test_rsvp_form_answers_and_errors_have_no_axe_violations(open_tab, fresh_dem
         tab.page.get_by_role("button", name="Send our answer").click()
     answered = axe.run(tab.page, options=AXE_OPTIONS).response["violations"]
 
-    assert alert == "Choose whether your delegation will attend."
+    assert alert == "Your answer was not sent\nChoose whether your delegation will attend."
     assert tab.page.get_by_role("status").inner_text() == (
         "Thank you. Your answer is recorded: Declined."
     )

@@ -133,8 +133,8 @@ def test_import_large_confirmed_import_follows_rows_saved(
     tab.page.wait_for_url(re.compile(r".*/admin/meetings/meeting/$"), timeout=120_000)
 
     assert tab.page.locator(".messagelist li").all_text_contents() == [
-        # The admin writes messages with a capital first letter.
-        f"Plan.csv: {rows} rows read: {rows} created, 0 changed, 0 unchanged."
+        # The file's name exactly as given, though the admin capitalises a message.
+        f"Imported plan.csv: {rows} rows read: {rows} created, 0 changed, 0 unchanged."
     ]
     assert Meeting.objects.filter(format__code="AMM", number__gt=100).count() == rows
     assert tab.errors == []

@@ -213,8 +213,9 @@ def test_import_reschedule_by_format_and_number_shows_in_public_changes(demo, fr
             "change",
             "AMM 55",
             [
-                ("start", "2022-08-03 00:00 UTC+7", "2022-08-04 00:00 UTC+7"),
-                ("end", "2022-08-04 00:00 UTC+7", "2022-08-05 00:00 UTC+7"),
+                # All day: the days alone, the last one inclusive.
+                ("start", "2022-08-03", "2022-08-04"),
+                ("end", "2022-08-03", "2022-08-04"),
             ],
         )
     ]
@@ -251,7 +252,7 @@ def test_import_dry_run_reports_plan_and_saves_nothing(demo):
             "change",
             "2022-amm-55",
             "55th AMM",
-            "2022-08-03 00:00 UTC+7 (Asia/Phnom_Penh)",
+            "2022-08-03, all day (Asia/Phnom_Penh)",
             [("title", "55th ASEAN Foreign Ministers' Meeting", "55th AMM")],
         ),
     ]

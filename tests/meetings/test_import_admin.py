@@ -90,7 +90,7 @@ def test_admin_import_preview_then_confirm_applies_the_plan(client, editor, demo
         "/admin/meetings/meeting/",
     )
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "plan.csv: 2 rows read: 1 created, 1 changed, 0 unchanged."
+        "Imported plan.csv: 2 rows read: 1 created, 1 changed, 0 unchanged."
     ]
     amm_56 = Meeting.objects.get(format__code="AMM", number=56)
     assert (amm_56.history.first().history_user, Meeting.objects.get(number=55).title) == (
@@ -435,7 +435,7 @@ def test_admin_import_large_confirmed_import_runs_as_a_task_after_commit(
     }
     assert (status.status_code, status["Location"]) == (302, "/admin/meetings/meeting/")
     assert [str(m) for m in get_messages(status.wsgi_request)] == [
-        "plan.csv: 25 rows read: 25 created, 0 changed, 0 unchanged."
+        "Imported plan.csv: 25 rows read: 25 created, 0 changed, 0 unchanged."
     ]
     amm_125 = Meeting.objects.get(format__code="AMM", number=125)
     assert (

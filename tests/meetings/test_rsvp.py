@@ -64,13 +64,13 @@ def test_rsvp_page_shows_the_meeting_in_local_time(client, frozen_now, delegatio
     )
     assert (
         "When Monday 9 November 2026, 09:00–17:00 (Manila time, UTC+8) "
-        "Where PICC, Manila Please answer by Monday 9 November 2026, 09:00 (Manila time, UTC+8) "
-        "Your answer so far None yet"
+        "Where PICC, Manila Please answer by the end of Sunday 8 November 2026 (Manila time, "
+        "UTC+8) Your answer so far None yet"
     ) in text(response)
-    # The same moments, machine-readable (the deadline defaults to the start).
+    # The same moments, machine-readable (the deadline defaults to the day before the start).
     assert re.findall(r'<time datetime="([^"]+)"', response.content.decode()) == [
         "2026-11-09T01:00:00+00:00",
-        "2026-11-09T01:00:00+00:00",
+        "2026-11-08T16:00:00+00:00",
     ]
     assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
 
@@ -108,7 +108,9 @@ def test_rsvp_page_after_answering_thanks_and_shows_the_answer(client, frozen_no
     token = rsvp_token(delegation)
     client.post(url(token), {"attendance": "declined"})
     response = client.get(f"{url(token)}?answered=1")
-    notice = re.search(r'<p class="notice" role="status">(.*?)</p>', response.content.decode())
+    notice = re.search(
+        r'<p class="rsvp-success" role="status">(.*?)</p>', response.content.decode()
+    )
     assert notice.group(1) == "Thank you. Your answer is recorded: <strong>Declined</strong>."
     assert (
         "Your answer so far Declined, recorded Monday 2 November 2026, 11:00 (Manila time, UTC+8)"
@@ -262,7 +264,7 @@ def test_rsvp_expiry_follows_the_meeting_when_it_is_moved(client, frozen_now, de
             (410, "This meeting was cancelled"),
         ),
         (
-            lambda m: services.meeting_postpone(meeting=m, by=None),
+            lambda m: services.meeting_postpone(meeting=m, by=None, reason="Venue unavailable"),
             (410, "This meeting was postponed"),
         ),
         (
