@@ -299,12 +299,32 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": _REMINDER_PASS_SECONDS or crontab(minute="*/5"),
         "options": {"expires": 4 * 60},
     },
+    # Follow by e-mail: new change entries to immediate subscribers (and lost rows swept),
+    # and the daily digests.
+    "dispatch-follow-changes": {
+        "task": "meetings.tasks.follow_dispatch",
+        "schedule": _REMINDER_PASS_SECONDS or crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
+    },
+    "follow-digests": {
+        "task": "meetings.tasks.follow_digests",
+        "schedule": _REMINDER_PASS_SECONDS or crontab(hour=6, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
 }
 # The reminder outbox: a row SENDING for longer than this lost its worker (keep it well
 # above EMAIL_TIMEOUT); a row QUEUED that long lost its message; attempts before FAILED.
 REMINDER_SENDING_TIMEOUT = int(os.environ.get("REMINDER_SENDING_TIMEOUT", "600"))
 REMINDER_REQUEUE_AFTER = int(os.environ.get("REMINDER_REQUEUE_AFTER", "900"))
 REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5"))
+# Follow by e-mail (meetings/follow/): how long a confirmation link works (seconds); at most
+# this many confirmation mails an hour to one address, and requests an hour from one client;
+# change entries younger than FOLLOW_SETTLE_SECONDS wait for the next pass (a transaction
+# still open when a pass reads commits its entry with an earlier time).
+FOLLOW_CONFIRM_MAX_AGE = int(os.environ.get("FOLLOW_CONFIRM_MAX_AGE", str(7 * 24 * 3600)))
+FOLLOW_MAX_PER_ADDRESS = int(os.environ.get("FOLLOW_MAX_PER_ADDRESS", "3"))
+FOLLOW_MAX_PER_CLIENT = int(os.environ.get("FOLLOW_MAX_PER_CLIENT", "10"))
+FOLLOW_SETTLE_SECONDS = int(os.environ.get("FOLLOW_SETTLE_SECONDS", "120"))
 # A change notice waits this long after the first edit of a burst, so that a date, a venue
 # and a reason typed in three saves reach each delegation as one mail.
 NOTICE_COALESCE_SECONDS = int(os.environ.get("NOTICE_COALESCE_SECONDS", "300"))

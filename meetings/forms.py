@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from meetings import zones
 from meetings.models import Delegation, Meeting, Venue
@@ -16,7 +17,7 @@ from meetings.services import (
     missing_reason,
     revision_merge,
 )
-from meetings.validators import validate_calendar_year
+from meetings.validators import localize, validate_calendar_year
 
 # Native date and time inputs: the admin's calendar and clock widgets add a "Now" in the
 # browser's zone and a note comparing it with the server's, neither of which is the venue's.
@@ -131,6 +132,17 @@ class MeetingAdminForm(RevisionCheckedForm):
         widget=LOCAL_TIME,
         help_text="Local time at the venue.",
     )
+    confirmation_deadline = forms.SplitDateTimeField(
+        label="Confirmation deadline",
+        required=False,
+        widget=forms.SplitDateTimeWidget(
+            date_attrs={"type": "date"},
+            time_attrs={"type": "time"},
+            date_format="%Y-%m-%d",
+            time_format="%H:%M",
+        ),
+        help_text="Local time at the venue. Empty: the end of the day before the meeting.",
+    )
 
     class Meta:
         model = Meeting
@@ -162,7 +174,12 @@ class MeetingAdminForm(RevisionCheckedForm):
         if "change_note" in self.fields:  # not in a viewer's read-only form
             self.fields["change_note"].label = "Reason for this change (public)"
         if meeting.pk is not None:
+            deadline = meeting.confirmation_deadline
             self.initial.update(
+                # A naive wall-clock time: the widget shows it as it is, at the venue.
+                confirmation_deadline=(
+                    deadline.astimezone(meeting.tz).replace(tzinfo=None) if deadline else None
+                ),
                 start_date=meeting.first_day,
                 end_date=meeting.last_day,
                 start_time=None if meeting.all_day else meeting.local_start.time(),
@@ -184,6 +201,16 @@ class MeetingAdminForm(RevisionCheckedForm):
             validate_calendar_year(deadline)
         return deadline
 
+    def _deadline_at_the_venue(self, cleaned: dict[str, Any], tz_name: str) -> None:
+        """The field read the wall-clock time in the server's zone: read it at the venue."""
+        deadline = cleaned.get("confirmation_deadline")
+        if deadline is None:
+            return
+        try:
+            cleaned["confirmation_deadline"] = localize(timezone.make_naive(deadline), tz_name)
+        except ValidationError as exc:
+            self.add_error("confirmation_deadline", exc)
+
     def clean(self):
         cleaned = super().clean()
         tz_name = cleaned.get("timezone") or (
@@ -193,6 +220,7 @@ class MeetingAdminForm(RevisionCheckedForm):
             self.add_error("timezone", "Choose a time zone, or a venue that has one.")
             return cleaned
         cleaned["timezone"] = tz_name
+        self._deadline_at_the_venue(cleaned, tz_name)
         start_date, end_date = cleaned.get("start_date"), cleaned.get("end_date")
         if start_date is None or end_date is None:
             return cleaned

@@ -10,7 +10,7 @@ import logging
 from celery import shared_task
 from django.db import DatabaseError
 
-from meetings import reminders
+from meetings import follow, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,45 @@ def reminders_sweep() -> dict[str, list[int]]:
 def send_reminder(self, reminder_id: int) -> str:
     """Send one outbox row; a failed send is retried after the row's backoff."""
     result = reminders.reminder_send(reminder_id=reminder_id)
+    if result.outcome == "retry":
+        raise self.retry(countdown=result.retry_in)
+    return result.outcome
+
+
+@shared_task(name="meetings.tasks.follow_dispatch", ignore_result=True)
+def follow_dispatch() -> dict[str, int]:
+    """Beat: queue new changes for immediate subscribers, hand the rows to the workers,
+    and queue again the follow mails whose worker or message was lost."""
+    counts = follow.follow_pass()
+    found = follow.follow_sweep()
+    if any(found.values()):
+        logger.warning("Follow sweep: %s", found)
+    logger.info("Follow pass: %s", counts)
+    return counts
+
+
+@shared_task(name="meetings.tasks.follow_digests", ignore_result=True)
+def follow_digests() -> int:
+    """Beat, daily: queue each daily subscriber's digest of the day's changes."""
+    return follow.follow_digests()
+
+
+@shared_task(
+    bind=True,
+    # The name the follow package publishes rows under (it never imports this module).
+    name=follow.SEND_FOLLOW_TASK,
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=15,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def send_follow_mail(self, mail_id: int) -> str:
+    """Send one follow mail row; a failed send is retried after the row's backoff."""
+    result = follow.follow_mail_send(mail_id=mail_id)
     if result.outcome == "retry":
         raise self.retry(countdown=result.retry_in)
     return result.outcome

@@ -7,6 +7,7 @@ from .views import (
     embed,
     events,
     feeds,
+    follow,
     pages,
     rsvp,
     search,
@@ -49,5 +50,9 @@ urlpatterns = [
     path("search/", search.search, name="search"),
     path("feeds/changes.atom", changes.changes_feed, name="changes-feed"),
     path("rsvp/<str:token>/", rsvp.rsvp, name="rsvp"),
+    path("follow/", follow.follow_page, name="follow"),
+    path("follow/confirm/<str:token>/", follow.confirm, name="follow-confirm"),
+    path("follow/manage/<str:token>/", follow.manage, name="follow-manage"),
+    path("follow/unsubscribe/<str:token>/", follow.unsubscribe, name="follow-unsubscribe"),
     path("api/v1/", include("meetings.api.urls")),
 ]

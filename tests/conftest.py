@@ -32,6 +32,8 @@ VENDOR_MODULES = {
     "tests/meetings/test_documents_outputs.py",  # documents in those fingerprints
     "tests/meetings/test_services.py",  # row locks and revisions
     "tests/meetings/test_reminders.py",  # the outbox: claims under row locks
+    "tests/meetings/test_notices.py",  # change notices in that outbox
+    "tests/meetings/test_follow.py",  # the follow outbox: unique keys, claims under locks
     "tests/meetings/test_tasks.py",
     "tests/meetings/test_tasks_worker.py",  # a worker on the database's own file
     "tests/reliability/test_backup_restore.py",  # dump and load on each vendor

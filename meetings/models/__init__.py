@@ -1,5 +1,6 @@
 from .calendar import Event, Format, Meeting, Venue
 from .delegations import Delegation
+from .follow import FollowMail, Subscription
 from .materials import Document, PressConference, PressContact
 from .participants import Chairmanship, CoordinatorTerm, Membership, Participant
 from .reminders import Reminder, ReminderSchedule
@@ -12,6 +13,7 @@ __all__ = [
     "Delegation",
     "Document",
     "Event",
+    "FollowMail",
     "Format",
     "Meeting",
     "Membership",
@@ -20,5 +22,6 @@ __all__ = [
     "PressContact",
     "Reminder",
     "ReminderSchedule",
+    "Subscription",
     "Venue",
 ]

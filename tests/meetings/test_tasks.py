@@ -69,7 +69,12 @@ def due(frozen_now):
 
 def test_beat_schedule_names_registered_tasks():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert scheduled == {"meetings.tasks.reminders_pass", "meetings.tasks.reminders_sweep"}
+    assert scheduled == {
+        "meetings.tasks.reminders_pass",
+        "meetings.tasks.reminders_sweep",
+        "meetings.tasks.follow_dispatch",
+        "meetings.tasks.follow_digests",
+    }
     assert scheduled <= set(celery_app.tasks)
 
 

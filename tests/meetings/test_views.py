@@ -398,7 +398,9 @@ def test_meeting_page_json_ld_cancelled_timed_meeting_with_offset(client):
 
 
 def test_meeting_page_json_ld_postponed(db, client):
-    meeting = services.meeting_postpone(meeting=timed_meeting(), by=None, reason="Venue unavailable")
+    meeting = services.meeting_postpone(
+        meeting=timed_meeting(), by=None, reason="Venue unavailable"
+    )
 
     assert (
         json_ld(client.get(meeting.get_absolute_url()))["eventStatus"]
