@@ -18,6 +18,7 @@ from meetings.services import (
     revision_merge,
 )
 from meetings.validators import localize, validate_calendar_year
+from meetings.warnings import held_refusal
 
 # Native date and time inputs: the admin's calendar and clock widgets add a "Now" in the
 # browser's zone and a note comparing it with the server's, neither of which is the venue's.
@@ -246,6 +247,10 @@ class MeetingAdminForm(RevisionCheckedForm):
                     self.add_error(_form_field(name, error.code, all_day=all_day), error)
             return cleaned
         self.instance.start, self.instance.end = period
+        self.instance.status = cleaned.get("status", self.instance.status)
+        refusal = held_refusal(self.instance, now=timezone.now())
+        if refusal:
+            self.add_error("status", refusal)
         return cleaned
 
 
