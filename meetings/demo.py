@@ -180,6 +180,13 @@ FORMATS = [
         {"members"},
         ["AU", "CN", "IN", "JP", "NZ", "KR", "RU", "US"],
     ),
+    (
+        "EAS_SOM",
+        "East Asia Summit Senior Officials' Meeting",
+        "EAS SOM",
+        {"members"},
+        ["AU", "CN", "IN", "JP", "NZ", "KR", "RU", "US"],
+    ),
     ("ARF", "ASEAN Regional Forum", "ARF", {"arf_participants"}, []),
     ("SUMMIT", "ASEAN Summit", "Summit", {"members", "observers"}, []),
     ("SOM", "ASEAN Senior Officials' Meeting", "SOM", {"members"}, []),
@@ -498,7 +505,7 @@ def _samples(load: Loader, p: dict[str, Participant], f: dict[str, Format], toda
         ),
         (
             "sample-eas-som",
-            "EAS",
+            "EAS_SOM",
             None,
             "[Sample] East Asia Summit Senior Officials' Meeting",
             at(1, 9, 30),

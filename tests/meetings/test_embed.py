@@ -50,11 +50,12 @@ def test_embed_lists_the_next_meetings_with_dates_at_the_venue_city_and_status(c
 
 @pytest.mark.usefixtures("demo")
 def test_embed_links_open_the_meeting_pages_in_a_new_tab(client):
-    content = client.get("/embed/upcoming/?format=eas&status=tentative").content.decode()
+    content = client.get("/embed/upcoming/?format=eas_som&status=tentative").content.decode()
 
     assert re.findall(r"<a [^>]*>", content) == [
         '<a href="/meetings/sample-eas-som/" target="_blank" rel="noopener">',
-        '<a href="/meetings/?format=EAS&amp;status=tentative" target="_blank" rel="noopener">',
+        '<a href="/meetings/?format=EAS_SOM&amp;status=tentative" target="_blank" '
+        'rel="noopener">',
     ]
     assert re.findall(r"<a [^>]*>([^<]*)</a>", content)[-1] == "All meetings on aseancal"
 
@@ -63,8 +64,8 @@ def test_embed_links_open_the_meeting_pages_in_a_new_tab(client):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("format=EAS", ["sample-eas-som"]),
-        ("format=eas&format=ARF", ["sample-arf-ism", "sample-eas-som"]),
+        ("format=EAS_SOM", ["sample-eas-som"]),
+        ("format=eas_som&format=ARF", ["sample-arf-ism", "sample-eas-som"]),
         ("country=ru", ["sample-arf-ism", "sample-eas-som"]),
         ("host=PH&status=cancelled", ["sample-asean-japan-pmc"]),
         ("status=tentative", ["sample-eas-som"]),

@@ -363,11 +363,19 @@ def test_search_terms_refuse_a_control_character():
 
 
 @pytest.mark.usefixtures("demo")
-@pytest.mark.parametrize("query", ["%", "_", "\\", "%_%", "a'b\\c", "&|!():*", "<>"])
+@pytest.mark.parametrize("query", ["%", "\\", "%_%", "a'b\\c", "&|!():*", "<>"])
 def test_search_with_sql_and_tsquery_syntax_finds_nothing_and_never_fails(client, query):
     response = client.get("/search/", {"q": query})
 
     assert (response.status_code, result_links(response)) == (200, [])
+
+
+@pytest.mark.usefixtures("demo")
+def test_search_for_an_underscore_is_literal_not_a_wildcard(client):
+    # Format codes hold underscores (EAS_SOM): "_" finds what holds one, not everything.
+    response = client.get("/search/", {"q": "_"})
+
+    assert (response.status_code, result_links(response)) == (200, ["/meetings/sample-eas-som/"])
 
 
 # A constant number of queries

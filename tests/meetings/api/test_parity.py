@@ -19,7 +19,7 @@ SAMPLES = ["sample-som", "sample-arf-ism", "sample-eas-som", "sample-asean-japan
 EXPECTED = {
     "from=2022-01-01": REFERENCE + SAMPLES,
     "from=2022-01-01&format=AMM": ["2022-amm-55"],
-    "from=2022-01-01&format=amm&format=EAS": ["2022-amm-55", "2022-eas-12", "sample-eas-som"],
+    "from=2022-01-01&format=amm&format=EAS": ["2022-amm-55", "2022-eas-12"],
     "to=2030-12-31&country=RU": [
         "2022-pmc-ru",
         "2022-arf-29",

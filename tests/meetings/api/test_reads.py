@@ -390,7 +390,7 @@ def test_format_by_code_any_case(demo, anon):
 
 def test_formats_list_is_every_format(demo, anon):
     codes = [f["code"] for f in anon.get("/api/v1/formats/").json()["results"]]
-    assert codes == ["AMM", "APT", "ARF", "EAS", "PMC", "SOM", "SUMMIT"]
+    assert codes == ["AMM", "APT", "ARF", "EAS", "EAS_SOM", "PMC", "SOM", "SUMMIT"]
 
 
 def test_participant_by_code_any_case(demo, anon):
