@@ -424,12 +424,16 @@ def delegation_record_answer(
     if level is not None:
         delegation.level = level
     label = AttendanceStatus(attendance).label
-    return delegation_save(
+    saved = delegation_save(
         delegation=delegation,
         by=by,
         via=via,
         reason=f"{label} through {AnswerChannel(via).label}",
     )
+    if via == AnswerChannel.RSVP:
+        # Whoever answered on the delegation's behalf, its desk gets the record of it.
+        reminders.receipt_queue(delegation=saved)
+    return saved
 
 
 def meeting_update(

@@ -29,6 +29,7 @@ class ReminderKind(models.TextChoices):
     MANUAL = "manual", "Reminder sent by staff"
     NEW_LINK = "new_link", "New link after a correction"
     CHANGE = "change", "Notice of a change"
+    RECEIPT = "receipt", "Receipt of an answer"
 
 
 class ReminderStatus(models.TextChoices):
@@ -112,7 +113,7 @@ class Reminder(models.Model):
         "step",
         max_length=40,
         help_text="invitation, 7d (7 days before the deadline), manual-<minute>, "
-        "link-<link version> or change-<meeting sequence>.",
+        "link-<link version>, change-<meeting sequence> or receipt-<delegation revision>.",
     )
     days_before = models.PositiveSmallIntegerField("days before the deadline", null=True)
     status = models.CharField(

@@ -12,6 +12,7 @@ the mark leaves the row SENDING until `reminders_sweep` queues it again.
     send.py     claiming and sending one row, failures, the sweeper, the pass
     compose.py  the mail itself: texts, context, message, .ics attachment
     notices.py  change notices: which changes, one mail per burst of edits, its text
+    receipts.py the receipt of an answer given through the RSVP link
 
 Nothing here imports meetings.tasks: the tasks call in, and rows reach them by task name.
 """
@@ -60,6 +61,7 @@ from .queue import (
     reminders_enqueue,
     reminders_requeue,
 )
+from .receipts import receipt_email, receipt_queue
 from .send import (
     PassReport,
     SendResult,
@@ -102,6 +104,8 @@ __all__ = [
     "reminder_email",
     "reminder_request",
     "reminder_send",
+    "receipt_email",
+    "receipt_queue",
     "reminders_enqueue",
     "reminders_pass",
     "reminders_plan",

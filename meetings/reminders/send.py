@@ -17,6 +17,7 @@ from .compose import reminder_email
 from .notices import notice_email, notice_unwanted_reason
 from .plan import Plan, reminders_plan, unwanted_reason
 from .queue import publish_on_commit, reminders_enqueue
+from .receipts import receipt_email, receipt_unwanted_reason
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +73,9 @@ def _claim(reminder_id: int) -> Reminder | SendResult:
             return SendResult(reminder_id, "busy", "gone, or being sent by another worker")
         if row.status != ReminderStatus.QUEUED:
             return SendResult(reminder_id, "busy", f"already {row.status}", row)
-        if row.due_at > now:
-            # Handed over early (by staff's requeue, say): the sweeper offers it when due.
+        if row.kind == ReminderKind.CHANGE and row.due_at > now:
+            # A notice handed over before its burst of edits ended (by staff's requeue, say):
+            # the sweeper offers it again once due.
             return SendResult(reminder_id, "busy", "not due yet", row)
         reason = _unwanted_reason(row, now=now)
         if reason:
@@ -90,11 +92,17 @@ def _claim(reminder_id: int) -> Reminder | SendResult:
 def _unwanted_reason(row: Reminder, *, now: dt.datetime) -> str:
     if row.kind == ReminderKind.CHANGE:
         return notice_unwanted_reason(row, now=now)
+    if row.kind == ReminderKind.RECEIPT:
+        return receipt_unwanted_reason(row, now=now)
     return unwanted_reason(row, now=now)
 
 
 def _email(row: Reminder) -> EmailMultiAlternatives:
-    return notice_email(row) if row.kind == ReminderKind.CHANGE else reminder_email(row)
+    if row.kind == ReminderKind.CHANGE:
+        return notice_email(row)
+    if row.kind == ReminderKind.RECEIPT:
+        return receipt_email(row)
+    return reminder_email(row)
 
 
 def reminder_send(*, reminder_id: int) -> SendResult:

@@ -125,12 +125,15 @@ def test_embed_shows_in_a_frame_of_another_site_and_other_pages_do_not(
 ):
     tab = open_tab()
     address, frames = newsroom
-    frames += [f"{tab.base_url}/embed/upcoming/?format=EAS&limit=3", f"{tab.base_url}/meetings/"]
+    frames += [
+        f"{tab.base_url}/embed/upcoming/?format=EAS_SOM&limit=3",
+        f"{tab.base_url}/meetings/",
+    ]
 
     tab.page.goto(address)
 
     widget = tab.page.frame_locator("#frame-0")
-    assert widget.locator("h1").inner_text() == "Next ASEAN meetings: EAS"
+    assert widget.locator("h1").inner_text() == "Next ASEAN meetings: EAS_SOM"
     tab.shoot("embed-framed")
     link = widget.get_by_role("link", name="[Sample] East Asia Summit Senior Officials' Meeting")
     assert (link.get_attribute("target"), link.get_attribute("rel")) == ("_blank", "noopener")
@@ -141,7 +144,7 @@ def test_embed_shows_in_a_frame_of_another_site_and_other_pages_do_not(
     assert opened.value.url == f"{tab.base_url}/meetings/sample-eas-som/"
     # The list page refuses to be framed: Chromium shows its error page instead.
     assert [frame.url for frame in tab.page.frames[1:]] == [
-        f"{tab.base_url}/embed/upcoming/?format=EAS&limit=3",
+        f"{tab.base_url}/embed/upcoming/?format=EAS_SOM&limit=3",
         "chrome-error://chromewebdata/",
     ]
     assert tab.errors == [

@@ -448,3 +448,55 @@ def test_admin_change_form_refuses_a_cancellation_without_a_reason(
         services.REASON_REQUIRED[MeetingStatus.CANCELLED]
     ]
     assert type(meeting).objects.get(pk=meeting.pk).status == MeetingStatus.SCHEDULED
+
+
+def test_an_answer_through_the_link_is_receipted_once_with_what_was_recorded(
+    client, meeting, frozen_now
+):
+    us = delegation(meeting, "US")
+    token = rsvp_token(us)
+    client.post(
+        f"/rsvp/{token}/",
+        {"attendance": "confirmed", "head_name": "Kurt Campbell", "level": "senior_official"},
+    )
+    sent = send_due()
+    again = send_due()
+    stored = Delegation.objects.get(pk=us.pk)
+
+    assert len(again) == 1
+    assert [(m.subject, m.to) for m in sent] == [
+        (
+            "Answer received (Confirmed): EAS Senior Officials' Meeting",
+            ["desk@us.mfa.example"],
+        )
+    ]
+    assert sent[0].body.startswith(
+        "To the delegation of Country US,\n\n"
+        "We have recorded your delegation's answer for the EAS Senior Officials' Meeting:\n\n"
+        "  Answer:  Confirmed\n"
+        "  Head of delegation:  Kurt Campbell\n"
+        "  Level:   Senior official\n"
+        "  Received:  Monday 2 November 2026, 10:00 (Phnom Penh time, UTC+7)\n"
+    )
+    assert (
+        f"change it until the meeting starts at:\n\n  http://127.0.0.1:8000/rsvp/{rsvp_token(stored)}/"
+        in sent[0].body
+    )
+    assert Reminder.objects.get(kind=ReminderKind.RECEIPT).step == f"receipt-{stored.revision}"
+
+
+def test_a_receipt_overtaken_by_a_later_answer_is_skipped(client, meeting, frozen_now):
+    us = delegation(meeting, "US")
+    token = rsvp_token(us)
+    client.post(f"/rsvp/{token}/", {"attendance": "confirmed"})
+    client.post(f"/rsvp/{token}/", {"attendance": "declined"})
+    sent = send_due()
+
+    assert [m.subject for m in sent] == [
+        "Answer received (Declined): EAS Senior Officials' Meeting"
+    ]
+    assert list(
+        Reminder.objects.filter(kind=ReminderKind.RECEIPT)
+        .order_by("pk")
+        .values_list("status", "skip_reason")
+    ) == [("skipped", "overtaken by a later answer"), ("sent", "")]

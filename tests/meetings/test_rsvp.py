@@ -305,15 +305,21 @@ def test_delegation_that_confirms_through_its_link_gets_no_further_reminder(
     reminders.reminders_pass(send=True)
     link = re.search(r"http://127\.0\.0\.1:8000(/rsvp/[^/\s]+/)", mail.outbox[0].body).group(1)
     client.post(link, {"attendance": "confirmed"})
-    # 3 and 1 days before: nothing more.
+    # 3 and 1 days before: nothing more than the receipt of its answer.
     frozen_now.move_to(START - dt.timedelta(days=3))
     reminders.reminders_pass(send=True)
     frozen_now.move_to(START - dt.timedelta(days=1))
     reminders.reminders_pass(send=True)
-    assert (
-        len(mail.outbox),
-        list(Reminder.objects.order_by("pk").values_list("step", "status")),
-    ) == (1, [("invitation", "sent"), ("7d", "sent")])
+    revision = Delegation.objects.get(pk=delegation.pk).revision
+    assert [m.subject.split(":")[0] for m in mail.outbox] == [
+        "Reminder",
+        "Answer received (Confirmed)",
+    ]
+    assert list(Reminder.objects.order_by("pk").values_list("step", "status")) == [
+        ("invitation", "sent"),
+        ("7d", "sent"),
+        (f"receipt-{revision}", "sent"),
+    ]
 
 
 def test_link_in_the_mail_opens_the_delegations_page(client, frozen_now, delegation):

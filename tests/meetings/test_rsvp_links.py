@@ -185,7 +185,11 @@ def test_link_keeps_working_across_unrelated_edits(client, frozen_now, delegatio
     response = client.post(url(token), {"attendance": "confirmed"})
     stored = Delegation.objects.get(pk=delegation.pk)
     assert (response.status_code, stored.attendance, stored.link_version) == (303, "confirmed", 0)
-    assert outbox_rows(delegation) == [("invitation", "invitation", "sent")]
+    # No new link: only the receipt of the answer given through the link.
+    assert outbox_rows(delegation) == [
+        ("invitation", "invitation", "sent"),
+        ("receipt", f"receipt-{stored.revision}", "queued"),
+    ]
 
 
 def test_staff_revoke_links_in_the_admin_recorded_in_history(
