@@ -157,6 +157,7 @@ class MeetingAdminForm(RevisionCheckedForm):
             "host",
             "timezone",
             "all_day",
+            "daily_hours",
             "status",
             "status_note",
             "change_note",

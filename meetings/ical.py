@@ -58,7 +58,7 @@ from meetings.formatting import day_text, offset_label
 
 PRODID = "-//aseancal//ASEAN meetings calendar//EN"
 # Raise when the bytes built from the same entry change, so cached VEVENTs are rebuilt.
-BUILDER_VERSION = "4"
+BUILDER_VERSION = "5"
 REFRESH_INTERVAL = dt.timedelta(hours=6)
 # Google drops feeds over about 1 MB: a VEVENT stays near 1 KB even for a full ARF.
 DESCRIPTION_TEXT_LIMIT = 400
@@ -100,6 +100,7 @@ MEETING_PATHS = {
     "start": "start",
     "end": "end",
     "all_day": "all_day",
+    "daily_hours": "daily_hours",
     "timezone": "timezone",
     "first_day": "first_day",
     "last_day": "last_day",
@@ -189,6 +190,7 @@ class MeetingEntry(NamedTuple):
     start: dt.datetime
     end: dt.datetime
     all_day: bool
+    daily_hours: bool
     timezone: str
     first_day: dt.date
     last_day: dt.date
@@ -407,6 +409,14 @@ def _location(entry: MeetingEntry) -> str:
     return f"{place} ({local})" if local and local != name else place
 
 
+def first_session_end(start: dt.datetime, end: dt.datetime, zone: str) -> dt.datetime:
+    """The end of the first day's session of a meeting with the same hours each day: the
+    last day's closing time, on the first day, at the venue."""
+    tz = zoneinfo.ZoneInfo(zone)
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    return dt.datetime.combine(local_start.date(), local_end.time(), tz)
+
+
 def meeting_event(entry: MeetingEntry) -> icalendar.Event:
     """The VEVENT of one meeting."""
     event = icalendar.Event()
@@ -414,16 +424,21 @@ def meeting_event(entry: MeetingEntry) -> icalendar.Event:
     status = MeetingStatus(entry.status)
     event.add("uid", meeting_uid(entry.pk))
     event.add("dtstamp", entry.changed_at)
+    # Daily sessions: the first day's session, repeated each day to the last.
+    daily = entry.daily_hours and not entry.all_day
+    end = first_session_end(entry.start, entry.end, entry.timezone) if daily else entry.end
     if entry.all_day:
         event.add("dtstart", entry.first_day)
         event.add("dtend", entry.last_day + dt.timedelta(days=1))
     elif entry.uses_tzid is None:
         event.add("dtstart", entry.start.astimezone(dt.UTC))
-        event.add("dtend", entry.end.astimezone(dt.UTC))
+        event.add("dtend", end.astimezone(dt.UTC))
     else:
         zone = zoneinfo.ZoneInfo(entry.timezone)
         event.add("dtstart", entry.start.astimezone(zone))
-        event.add("dtend", entry.end.astimezone(zone))
+        event.add("dtend", end.astimezone(zone))
+    if daily:
+        event.add("rrule", {"freq": "daily", "count": (entry.last_day - entry.first_day).days + 1})
     event.add("summary", Text(SUMMARY_PREFIX.get(status, "") + clean_text(entry.title)))
     location = _location(entry)
     if location:

@@ -20,7 +20,17 @@ from meetings.selectors import expected_participants, meeting_title_default
 from meetings.validators import validate_period, validate_timezone
 
 # A change to any of these must reach subscribed calendars (RFC 5545 SEQUENCE).
-SEQUENCE_FIELDS = ("start", "end", "all_day", "timezone", "venue_id", "status", "title", "mode")
+SEQUENCE_FIELDS = (
+    "start",
+    "end",
+    "all_day",
+    "daily_hours",
+    "timezone",
+    "venue_id",
+    "status",
+    "title",
+    "mode",
+)
 
 
 class ConcurrentEditError(ValidationError):
@@ -171,6 +181,7 @@ def meeting_save(
         raise ValidationError({"timezone": exc.error_list}) from exc
     validate_period(meeting.start, meeting.end)
     meeting.first_day, meeting.last_day = meeting.local_days()
+    _check_daily_hours(meeting)
     if not meeting.slug:
         meeting.slug = meeting_slug(meeting)
     meeting.full_clean()
@@ -196,6 +207,24 @@ def meeting_save(
             # Delegations invited while it was unpublished or postponed hear of it now.
             reminders.invitations_owed(meeting.delegations.all(), by=by)
     return meeting
+
+
+def _check_daily_hours(meeting: Meeting) -> None:
+    """Daily sessions are for timed meetings over several days whose closing time comes
+    after their opening time; on one day, or all day, the flag means nothing and is dropped."""
+    if not meeting.daily_hours:
+        return
+    if meeting.all_day or meeting.first_day == meeting.last_day:
+        meeting.daily_hours = False
+        return
+    if meeting.local_end.time() <= meeting.local_start.time():
+        raise ValidationError(
+            {
+                "daily_hours": "Sessions the same hours each day need the closing time after "
+                f"the opening time ({meeting.local_start:%H:%M}); untick it for one block."
+            },
+            code="daily_hours_order",
+        )
 
 
 # Statuses a meeting cannot take without a public reason: delegations and readers are told why.

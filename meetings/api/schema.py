@@ -347,6 +347,8 @@ DESCRIPTIONS: dict[str | tuple[str, str], str] = {
     "status_note": "Public note on the status (why it was postponed or cancelled).",
     "mode": "In person, virtual or hybrid.",
     "all_day": "Whether the meeting has days but no times (start and end at midnights).",
+    "daily_hours": "Whether a meeting over several days sits the same hours each day (from "
+    "start's time to end's time, at the venue), rather than in one block.",
     "venue": "Where it takes place (null for a virtual meeting without one).",
     "delegations": "The delegations invited, with their answers.",
     "confirmation_deadline": "By when delegations should answer (at the venue); null: the start.",

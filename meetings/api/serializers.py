@@ -842,6 +842,7 @@ class MeetingListSerializer(serializers.ModelSerializer):
             "start",
             "end",
             "all_day",
+            "daily_hours",
             "timezone",
             "first_day",
             "last_day",
@@ -1023,6 +1024,10 @@ class MeetingInputSerializer(PeriodInputMixin):
     status = serializers.ChoiceField(choices=MeetingStatus.choices, required=False)
     status_note = OneLineField(max_length=300, allow_blank=True, required=False)
     mode = serializers.ChoiceField(choices=MeetingMode.choices, required=False)
+    daily_hours = StrictBooleanField(
+        required=False,
+        help_text="Over several days, the same hours each day (start's time to end's time).",
+    )
     published = StrictBooleanField(required=False)
     description = MultilineField(max_length=MAX_TEXT, allow_blank=True, required=False)
     confirmation_deadline = AwareDateTimeField(allow_null=True, required=False)

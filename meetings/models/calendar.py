@@ -264,6 +264,13 @@ class Meeting(PressInformation):
     start = models.DateTimeField("start (UTC)", db_index=True)
     end = models.DateTimeField("end (UTC)", db_index=True)
     all_day = models.BooleanField("all day", default=False)
+    daily_hours = models.BooleanField(
+        "same hours each day",
+        default=False,
+        help_text="A meeting over several days that sits the same hours each day (e.g. 09:00 to "
+        "17:00): shown and in calendars as daily sessions, not one block from the first "
+        "morning to the last evening.",
+    )
     first_day = models.DateField(
         "first day", editable=False, db_index=True, help_text="At the venue; kept from start."
     )

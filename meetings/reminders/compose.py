@@ -40,6 +40,9 @@ def meeting_when(meeting: Meeting) -> str:
         days = day_text(first) if first == last else f"{day_text(first)} to {day_text(last)}"
         return f"{days}, all day ({place}, {meeting.utc_offset_label})"
     start, end = meeting.local_start, meeting.local_end
+    if meeting.daily_hours and start.date() != end.date():
+        days = f"{day_text(start.date())} to {day_text(end.date())}"
+        return f"{days}, {start:%H:%M}–{end:%H:%M} each day ({place}, {meeting.utc_offset_label})"
     if start.date() == end.date():
         span = f"{day_text(start.date())}, {start:%H:%M}–{end:%H:%M}"
     else:

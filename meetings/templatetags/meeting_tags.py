@@ -110,7 +110,13 @@ def meeting_when(meeting: Meeting, style: str = "long") -> SafeString:
         return format_html(
             "{}, all day ({}, {})", text, zone_label(meeting.timezone), meeting.utc_offset_label
         )
-    text = _timed_range(meeting.local_start, meeting.local_end, short=short)
+    if meeting.daily_hours:
+        # “Monday 24 – Tuesday 25 July 2023, 09:00–17:00 each day”
+        days = _day_range(meeting.first_day, meeting.last_day, short=short)
+        hours = f"{meeting.local_start:%H:%M}–{meeting.local_end:%H:%M} each day"
+        text = format_html("{}, {}", days, hours)
+    else:
+        text = _timed_range(meeting.local_start, meeting.local_end, short=short)
     offsets = offsets_label(meeting.local_start, meeting.local_end)
     if short:
         return format_html("{} {}", text, offsets)

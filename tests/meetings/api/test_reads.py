@@ -169,6 +169,7 @@ def expected_meeting(slug: str, *, detail: bool = True) -> dict:
         "start": f"{day}T00:00:00+07:00",
         "end": f"{NEXT_DAY[day]}T00:00:00+07:00",
         "all_day": True,
+        "daily_hours": False,
         "timezone": "Asia/Phnom_Penh",
         "first_day": day,
         "last_day": day,

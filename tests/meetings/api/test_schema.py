@@ -400,7 +400,7 @@ def test_schema_describes_press_and_documents_in_the_details_only(schema):
     [
         ("PatchedDelegationUpdateRequest", "notes"),
         ("MeetingInputRequest", "title"),
-        ("ReasonRequest", "reason"),
+        ("RescheduleRequest", "reason"),
     ],
 )
 def test_a_blank_string_matches_a_blank_allowed_field_one_way(schema, component, name):

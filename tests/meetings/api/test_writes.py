@@ -186,6 +186,7 @@ def test_create_meeting_returns_it_and_records_the_user(calendar, client_for, ed
             "start": "2031-07-20T09:00:00+07:00",
             "end": "2031-07-20T12:30:00+07:00",
             "all_day": False,
+            "daily_hours": False,
             "timezone": "Asia/Phnom_Penh",
             "first_day": "2031-07-20",
             "last_day": "2031-07-20",
