@@ -8,14 +8,26 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from meetings import admin_changes, documents, reminders, selectors, services
-from meetings.enums import AnswerChannel
+from meetings import (
+    admin_briefing,
+    admin_changes,
+    documents,
+    reminders,
+    selectors,
+    services,
+    warnings,
+)
+from meetings.enums import AnswerChannel, AttendanceStatus
+from meetings.formatting import day_text
 from meetings.forms import DelegationAdminForm, MeetingAdminForm, VenueAdminForm
 from meetings.forms_materials import (
     DocumentAdminForm,
@@ -203,6 +215,10 @@ class EventAdmin(UploadsUndoneOnRollback, SimpleHistoryAdmin):
     ]
     inlines = [DocumentInline, PressContactInline]
 
+    def get_urls(self):
+        # Before the default URLs, whose "<object_id>/" would take the briefing's.
+        return admin_briefing.briefing_urls(self) + super().get_urls()
+
     def save_formset(self, request, form, formset, change):
         save_materials(request, formset)
 
@@ -261,6 +277,10 @@ class CoordinatorTermAdmin(SimpleHistoryAdmin):
 
 
 class DelegationInline(admin.TabularInline):
+    """One row a delegation, narrow enough for a laptop: who comes, headed by whom, at what
+    level, and its answer. Its contact addresses, answer record, reminders and staff notes
+    are edited on its own page, linked from the row ("Addresses and reminders")."""
+
     model = Delegation
     form = DelegationAdminForm
     extra = 0
@@ -270,49 +290,36 @@ class DelegationInline(admin.TabularInline):
         "head_title",
         "level",
         "attendance",
-        "contact_emails",
-        "reminders_paused",
-        "answered_at",
-        "answered_via",
-        "reminders_sent",
         "revision_seen",
+        "addresses_and_reminders",
     ]
-    readonly_fields = ["answered_at", "answered_via", "reminders_sent"]
+    readonly_fields = ["addresses_and_reminders"]
     autocomplete_fields = ["participant"]
-    show_change_link = True
+    # The row's own link replaces the admin's "Change" line (see addresses_and_reminders).
+    show_change_link = False
 
     def get_queryset(self, request):
-        # Counted in the same query as the rows, not once per delegation.
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                reminders_sent_count=Count(
-                    "reminders", filter=Q(reminders__status=ReminderStatus.SENT)
-                ),
-                reminders_failed_count=Count(
-                    "reminders", filter=Q(reminders__status=ReminderStatus.FAILED)
-                ),
-                reminders_last_sent=Max("reminders__sent_at"),
-            )
-            # Grouping drops the model's default ordering; keep the page's order.
-            .order_by(*(Delegation._meta.ordering or ()))
-        )
+        # The participant's name labels each row: fetched with it, not once per row.
+        return super().get_queryset(request).select_related("participant")
 
-    @admin.display(description="mails sent")
-    def reminders_sent(self, delegation: Delegation) -> str:
-        # Annotated by get_queryset; a row the formset built itself has no counts.
-        sent = getattr(delegation, "reminders_sent_count", None)
-        if sent is None:
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "participant" and formfield is not None:
+            # No edit, add, delete and view icons under each row's participant: they would
+            # make every row two lines high. Participants have their own pages.
+            wrapper = formfield.widget
+            wrapper.can_add_related = wrapper.can_change_related = False
+            wrapper.can_delete_related = wrapper.can_view_related = False
+        return formfield
+
+    @admin.display(description="details")
+    def addresses_and_reminders(self, delegation: Delegation) -> str:
+        if delegation.pk is None:
             return "-"
-        text = f"{sent} sent"
-        last = getattr(delegation, "reminders_last_sent", None)
-        if last:
-            text += f", last {last:%Y-%m-%d %H:%M} UTC"
-        failed = getattr(delegation, "reminders_failed_count", 0)
-        if failed:
-            text += f"; {failed} failed"
-        return text
+        return format_html(
+            '<a href="{}">Addresses and reminders</a>',
+            reverse("admin:meetings_delegation_change", args=[delegation.pk]),
+        )
 
 
 class YearFilter(admin.SimpleListFilter):
@@ -341,6 +348,23 @@ def save_delegations(request: HttpRequest, formset: BaseInlineFormSet) -> None:
     for delegation in formset.deleted_objects:
         services.delegation_delete(delegation=delegation, by=editor)
     formset.save_m2m()
+
+
+def delegations_counted(which: Q) -> Coalesce:
+    """How many of a meeting's delegations `which` matches, as a column of a meetings query.
+
+    A subquery for each column rather than a join and GROUP BY, so that the changelist's page
+    count, date drill-down, search, actions and export query the meetings as they would
+    without it.
+    """
+    counted = (
+        Delegation.objects.filter(which, meeting=OuterRef("pk"))
+        .order_by()
+        .values("meeting")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted), 0)
 
 
 MeetingAction = Callable[["MeetingAdmin", HttpRequest, QuerySet[Meeting]], None]
@@ -372,16 +396,16 @@ def meeting_bulk_action(
 class MeetingAdmin(UploadsUndoneOnRollback, SimpleHistoryAdmin):
     form = MeetingAdminForm
     inlines = [DelegationInline, DocumentInline, PressConferenceInline, PressContactInline]
+    # What tells one meeting from another at a glance, narrow enough for a laptop (the
+    # number is in the title, the host in the city; admin-layout.css wraps long titles).
     list_display = [
         "title",
-        "format",
-        "number",
-        "first_day",
-        "venue",
-        "host",
+        "format_code",
+        "first_day_text",
+        "city",
         "status",
         "published",
-        "sequence",
+        "answers",
     ]
     list_filter = [
         "format",
@@ -391,7 +415,7 @@ class MeetingAdmin(UploadsUndoneOnRollback, SimpleHistoryAdmin):
         "published",
         "mode",
     ]
-    list_select_related = ["format", "venue", "host"]
+    list_select_related = ["format", "venue"]
     date_hierarchy = "start"
     search_fields = [
         "title",
@@ -419,6 +443,7 @@ class MeetingAdmin(UploadsUndoneOnRollback, SimpleHistoryAdmin):
         "unpublish",
         admin_import.export_csv,
         admin_import.export_xlsx,
+        admin_briefing.briefing_selected_xlsx,
     ]
 
     def get_urls(self):
@@ -426,6 +451,7 @@ class MeetingAdmin(UploadsUndoneOnRollback, SimpleHistoryAdmin):
         return (
             admin_import.import_export_urls(self)
             + admin_changes.change_urls(self)
+            + admin_briefing.briefing_urls(self)
             + super().get_urls()
         )
 
@@ -440,6 +466,7 @@ class MeetingAdmin(UploadsUndoneOnRollback, SimpleHistoryAdmin):
                     "all_day",
                     ("start_date", "start_time"),
                     ("end_date", "end_time"),
+                    "daily_hours",
                     "confirmation_deadline",
                 ],
             },
@@ -473,6 +500,42 @@ class MeetingAdmin(UploadsUndoneOnRollback, SimpleHistoryAdmin):
             },
         ),
     ]
+
+    def get_queryset(self, request):
+        # The list's answers column, counted in the list's own query, not once per meeting.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                delegations_invited=delegations_counted(Q()),
+                delegations_confirmed=delegations_counted(Q(attendance=AttendanceStatus.CONFIRMED)),
+            )
+        )
+
+    @admin.display(description="format")
+    def format_code(self, meeting: Meeting) -> str:
+        return meeting.format.code
+
+    @admin.display(description="first day", ordering="start")
+    def first_day_text(self, meeting: Meeting) -> str:
+        return day_text(meeting.first_day, short=True)
+
+    @admin.display(description="city", ordering="venue__city")
+    def city(self, meeting: Meeting) -> str | None:
+        return meeting.venue.city if meeting.venue else None
+
+    @admin.display(description="confirmed", ordering="delegations_confirmed")
+    def answers(self, meeting: Meeting) -> str:
+        # Annotated by get_queryset.
+        confirmed = meeting.delegations_confirmed  # type: ignore[attr-defined]
+        invited = meeting.delegations_invited  # type: ignore[attr-defined]
+        return format_html(
+            '<span title="{} of the {} delegations invited have confirmed">{}/{}</span>',
+            confirmed,
+            invited,
+            confirmed,
+            invited,
+        )
 
     @admin.display(description="chair and co-chair")
     def chairs(self, meeting: Meeting) -> str:
@@ -515,11 +578,24 @@ class MeetingAdmin(UploadsUndoneOnRollback, SimpleHistoryAdmin):
 
     def response_add(self, request, obj, post_url_continue=None):
         self._warn_clashes(request, obj)
+        self._warn_mistakes(request, obj)
         return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
         self._warn_clashes(request, obj)
+        self._warn_mistakes(request, obj)
         return super().response_change(request, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            meeting = self.get_object(request, object_id)
+            if meeting is not None:
+                self._warn_mistakes(request, meeting)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _warn_mistakes(self, request: HttpRequest, meeting: Meeting) -> None:
+        for text in warnings.meeting_warnings(meeting, now=timezone.now()):
+            self.message_user(request, text, messages.WARNING)
 
     def _warn_clashes(self, request: HttpRequest, meeting: Meeting) -> None:
         for clash in selectors.meeting_clashes(meeting):
@@ -530,7 +606,17 @@ class MeetingAdmin(UploadsUndoneOnRollback, SimpleHistoryAdmin):
         for meeting in queryset.select_related("format", "counterpart"):
             created = services.meeting_invite_participants(meeting=meeting, by=_editor(request))
             names = ", ".join(d.participant.code for d in created) or "nobody new"
-            self.message_user(request, f"{meeting}: invited {len(created)} ({names}).")
+            closed = reminders.meeting_closed_reason(meeting, now=timezone.now())
+            if created and closed:
+                # Invited on the record, but no mail can go: say so, and why.
+                self.message_user(
+                    request,
+                    f"{meeting}: invited {len(created)} ({names}); no invitation mail was "
+                    f"sent: {closed}.",
+                    messages.WARNING,
+                )
+            else:
+                self.message_user(request, f"{meeting}: invited {len(created)} ({names}).")
 
     # Through a page that says who will be told and asks the reason (admin_changes.py).
     cancel = admin_changes.status_action(admin_changes.CHANGES["cancel"])
@@ -581,6 +667,24 @@ class ReminderInline(admin.TabularInline):
         return False
 
 
+def mails_sent(delegation: Delegation) -> str:
+    """The delegation's mails in a line: “2 sent, last 2026-11-02 03:00 UTC; 1 failed”
+    (“-” for a delegation not yet saved)."""
+    if delegation.pk is None:
+        return "-"
+    counts = delegation.reminders.aggregate(
+        sent=Count("pk", filter=Q(status=SENT)),
+        failed=Count("pk", filter=Q(status=FAILED)),
+        last=Max("sent_at"),
+    )
+    text = f"{counts['sent']} sent"
+    if counts["last"]:
+        text += f", last {counts['last']:%Y-%m-%d %H:%M} UTC"
+    if counts["failed"]:
+        text += f"; {counts['failed']} failed"
+    return text
+
+
 @admin.register(Delegation)
 class DelegationAdmin(SimpleHistoryAdmin):
     form = DelegationAdminForm
@@ -599,8 +703,51 @@ class DelegationAdmin(SimpleHistoryAdmin):
     list_select_related = ["participant", "meeting"]
     search_fields = ["participant__name", "participant__code", "head_name", "meeting__title"]
     autocomplete_fields = ["meeting", "participant"]
-    readonly_fields = ["answered_at", "answered_via", "invited_at", "link_version", "revision"]
+    readonly_fields = [
+        "answered_at",
+        "answered_via",
+        "invited_at",
+        "reminders_sent",
+        "link_version",
+        "revision",
+    ]
+    # The meeting's delegation rows link here for what they leave out ("Addresses and
+    # reminders"); revision_seen must stay in a fieldset, or no edit could be checked.
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "meeting",
+                    "participant",
+                    "head_name",
+                    "head_title",
+                    "level",
+                    "attendance",
+                    ("answered_at", "answered_via"),
+                    "notes",
+                ]
+            },
+        ),
+        (
+            "Addresses and reminders",
+            {
+                "fields": [
+                    "contact_emails",
+                    "reminders_paused",
+                    "invited_at",
+                    "reminders_sent",
+                    "link_version",
+                ]
+            },
+        ),
+        ("Record", {"fields": ["revision", "revision_seen"]}),
+    ]
     actions = ["send_reminder_now", "revoke_links", "pause_reminders", "resume_reminders"]
+
+    @admin.display(description="mails sent")
+    def reminders_sent(self, delegation: Delegation) -> str:
+        return mails_sent(delegation)
 
     def save_model(self, request, obj, form, change):
         services.delegation_save(delegation=obj, by=_editor(request), via=AnswerChannel.ADMIN)

@@ -14,14 +14,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from celery import current_app
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from meetings import outbox
 from meetings.models import FollowMail
 from meetings.models.follow import FollowMailKind, FollowMailStatus
-from meetings.reminders.send import retry_delay
 
 from .compose import follow_email
 
@@ -122,56 +120,13 @@ def follow_mail_send(*, mail_id: int) -> FollowResult:
 
 
 def _record_failure(row: FollowMail, exc: Exception) -> FollowResult:
-    now = timezone.now()
-    error = f"{type(exc).__name__}: {exc}"[:2000]
-    final = row.attempts >= settings.REMINDER_MAX_ATTEMPTS
-    delay = 0 if final else retry_delay(row.attempts)
-    FollowMail.objects.filter(pk=row.pk, status=FollowMailStatus.SENDING).update(
-        status=FollowMailStatus.FAILED if final else FollowMailStatus.QUEUED,
-        last_error=error,
-        claimed_at=None,
-        # The task retries after `delay`; the sweeper steps in only if that retry is lost.
-        enqueued_at=now + dt.timedelta(seconds=delay),
-        updated_at=now,
-    )
-    logger.warning("Follow mail %s attempt %s failed: %s", row.pk, row.attempts, error)
-    return FollowResult(row.pk, "failed" if final else "retry", error, retry_in=delay)
+    failure = outbox.failure_record(FollowMail, row.pk, row.attempts, exc)
+    logger.warning("Follow mail %s attempt %s failed: %s", row.pk, row.attempts, failure.error)
+    outcome = "failed" if failure.final else "retry"
+    return FollowResult(row.pk, outcome, failure.error, retry_in=failure.delay)
 
 
 def follow_sweep(*, now: dt.datetime | None = None) -> dict[str, list[int]]:
     """Queue again rows stuck SENDING (their worker was lost) and rows queued long ago
     (their message was lost: a broker down or restarted, a crash before the hand-over)."""
-    now = now or timezone.now()
-    stuck_before = now - dt.timedelta(seconds=settings.REMINDER_SENDING_TIMEOUT)
-    stale_before = now - dt.timedelta(seconds=settings.REMINDER_REQUEUE_AFTER)
-    with transaction.atomic():
-        stuck = list(
-            FollowMail.objects.select_for_update(skip_locked=True)
-            .filter(status=FollowMailStatus.SENDING, claimed_at__lt=stuck_before)
-            .order_by("pk")
-            .values_list("pk", "attempts")
-        )
-        give_up = [pk for pk, attempts in stuck if attempts >= settings.REMINDER_MAX_ATTEMPTS]
-        requeue = [pk for pk, attempts in stuck if attempts < settings.REMINDER_MAX_ATTEMPTS]
-        lost = f"No result {settings.REMINDER_SENDING_TIMEOUT} s after sending began (worker lost)"
-        FollowMail.objects.filter(pk__in=give_up).update(
-            status=FollowMailStatus.FAILED, last_error=f"{lost}; gave up.", updated_at=now
-        )
-        FollowMail.objects.filter(pk__in=requeue).update(
-            status=FollowMailStatus.QUEUED,
-            last_error=f"{lost}; queued again.",
-            claimed_at=None,
-            enqueued_at=now,
-            updated_at=now,
-        )
-        stale = list(
-            FollowMail.objects.select_for_update(skip_locked=True)
-            .filter(status=FollowMailStatus.QUEUED)
-            .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale_before))
-            .exclude(pk__in=requeue)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        FollowMail.objects.filter(pk__in=stale).update(enqueued_at=now, updated_at=now)
-        publish_on_commit([*requeue, *stale])
-    return {"requeued": requeue, "republished": stale, "failed": give_up}
+    return outbox.sweep(FollowMail, publish=publish_on_commit, now=now)

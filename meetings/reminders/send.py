@@ -4,12 +4,11 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from meetings import outbox
 from meetings.models import Reminder
 from meetings.models.reminders import ReminderKind, ReminderStatus
 
@@ -48,9 +47,8 @@ class PassReport:
         return counts
 
 
-def retry_delay(attempts: int) -> int:
-    """Seconds before another attempt: one minute, doubling, at most an hour."""
-    return min(60 * 2 ** max(attempts - 1, 0), 3600)
+# Kept here for callers that import it with the rest of the reminders' sending.
+retry_delay = outbox.retry_delay
 
 
 def _claim(reminder_id: int) -> Reminder | SendResult:
@@ -128,63 +126,16 @@ def reminder_send(*, reminder_id: int) -> SendResult:
 
 
 def _record_failure(row: Reminder, exc: Exception) -> SendResult:
-    now = timezone.now()
-    error = f"{type(exc).__name__}: {exc}"[:2000]
-    final = row.attempts >= settings.REMINDER_MAX_ATTEMPTS
-    delay = 0 if final else retry_delay(row.attempts)
-    Reminder.objects.filter(pk=row.pk, status=ReminderStatus.SENDING).update(
-        status=ReminderStatus.FAILED if final else ReminderStatus.QUEUED,
-        last_error=error,
-        claimed_at=None,
-        # The task retries after `delay`; the sweeper steps in only if that retry is lost.
-        enqueued_at=now + dt.timedelta(seconds=delay),
-        updated_at=now,
-    )
-    logger.warning("Reminder %s attempt %s failed: %s", row.pk, row.attempts, error)
-    return SendResult(row.pk, "failed" if final else "retry", error, row, retry_in=delay)
+    failure = outbox.failure_record(Reminder, row.pk, row.attempts, exc)
+    logger.warning("Reminder %s attempt %s failed: %s", row.pk, row.attempts, failure.error)
+    outcome = "failed" if failure.final else "retry"
+    return SendResult(row.pk, outcome, failure.error, row, retry_in=failure.delay)
 
 
 def reminders_sweep(*, now: dt.datetime | None = None) -> dict[str, list[int]]:
-    """Queue again rows stuck SENDING (their worker was lost) and rows queued long ago.
-
-    A row in flight longer than REMINDER_SENDING_TIMEOUT (far above the SMTP
-    timeout) has lost its worker; one QUEUED for longer than REMINDER_REQUEUE_AFTER
-    has lost its message (a broker restart, a crash before the hand-over).
-    """
-    now = now or timezone.now()
-    stuck_before = now - dt.timedelta(seconds=settings.REMINDER_SENDING_TIMEOUT)
-    stale_before = now - dt.timedelta(seconds=settings.REMINDER_REQUEUE_AFTER)
-    with transaction.atomic():
-        stuck = list(
-            Reminder.objects.select_for_update(skip_locked=True)
-            .filter(status=ReminderStatus.SENDING, claimed_at__lt=stuck_before)
-            .order_by("pk")
-            .values_list("pk", "attempts")
-        )
-        give_up = [pk for pk, attempts in stuck if attempts >= settings.REMINDER_MAX_ATTEMPTS]
-        requeue = [pk for pk, attempts in stuck if attempts < settings.REMINDER_MAX_ATTEMPTS]
-        lost = f"No result {settings.REMINDER_SENDING_TIMEOUT} s after sending began (worker lost)"
-        Reminder.objects.filter(pk__in=give_up).update(
-            status=ReminderStatus.FAILED, last_error=f"{lost}; gave up.", updated_at=now
-        )
-        Reminder.objects.filter(pk__in=requeue).update(
-            status=ReminderStatus.QUEUED,
-            last_error=f"{lost}; queued again.",
-            claimed_at=None,
-            enqueued_at=now,
-            updated_at=now,
-        )
-        stale = list(
-            Reminder.objects.select_for_update(skip_locked=True)
-            .filter(status=ReminderStatus.QUEUED, due_at__lte=now)
-            .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale_before))
-            .exclude(pk__in=requeue)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        Reminder.objects.filter(pk__in=stale).update(enqueued_at=now, updated_at=now)
-        publish_on_commit([*requeue, *stale])
-    return {"requeued": requeue, "republished": stale, "failed": give_up}
+    """Queue again rows stuck SENDING (their worker was lost) and rows queued long ago
+    (their message was lost), and hand over notices whose burst has ended (outbox.sweep)."""
+    return outbox.sweep(Reminder, publish=publish_on_commit, now=now, due=True)
 
 
 def reminders_pass(*, now: dt.datetime | None = None, send: bool = False) -> PassReport:

@@ -99,7 +99,7 @@ def test_admin_documents_inline_reads_at_a_laptops_width(open_tab, with_document
     ARTIFACTS.mkdir(exist_ok=True)
     inline.screenshot(path=str(ARTIFACTS / "documents-admin-inline-1366.png"))
 
-    # (The delegations' table beside it is wider than a laptop, and scrolls on its own.)
+    # (The delegations' table beside it fits a laptop too: tests/browser/test_admin_layout.py.)
     assert box is not None
     assert box["x"] + box["width"] <= LAPTOP["width"]
     # The stored file, by its download name and the site's own address (in the file's
