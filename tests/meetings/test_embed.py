@@ -54,8 +54,7 @@ def test_embed_links_open_the_meeting_pages_in_a_new_tab(client):
 
     assert re.findall(r"<a [^>]*>", content) == [
         '<a href="/meetings/sample-eas-som/" target="_blank" rel="noopener">',
-        '<a href="/meetings/?format=EAS_SOM&amp;status=tentative" target="_blank" '
-        'rel="noopener">',
+        '<a href="/meetings/?format=EAS_SOM&amp;status=tentative" target="_blank" rel="noopener">',
     ]
     assert re.findall(r"<a [^>]*>([^<]*)</a>", content)[-1] == "All meetings on aseancal"
 
