@@ -446,6 +446,10 @@ class MeetingAdmin(UploadsUndoneOnRollback, SimpleHistoryAdmin):
         admin_briefing.briefing_selected_xlsx,
     ]
 
+    class Media:
+        # Warns while staff edit, before they save (meetings/warnings.py warns on save).
+        js = ("js/meeting-warnings.js",)
+
     def get_urls(self):
         # Before the default URLs, whose "<object_id>/" would take "import/" for a pk.
         return (

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from meetings import zones
+from meetings.enums import MeetingStatus
 from meetings.models import Delegation, Meeting, Venue
 from meetings.periods import local_period
 from meetings.services import (
@@ -171,6 +172,20 @@ class MeetingAdminForm(RevisionCheckedForm):
         super().__init__(*args, **kwargs)
         meeting = self.instance
         _offer(self, "timezone", [("", "The venue's zone"), *zones.zone_choices(meeting.timezone)])
+        status = self.fields.get("status")
+        if (
+            isinstance(status, forms.ChoiceField)
+            and meeting.pk is not None
+            and meeting.status != MeetingStatus.HELD
+            and meeting.end > timezone.now()
+        ):
+            # "Held" is offered once the meeting has ended; posted before, clean() says why
+            # it is refused (the field itself still knows the choice).
+            offered = [(value, label) for value, label in MeetingStatus.choices]
+            status.widget.choices = [c for c in offered if c[0] != MeetingStatus.HELD]
+        if "end_date" in self.fields:
+            # For the warnings shown while editing (static/js/meeting-warnings.js).
+            self.fields["end_date"].widget.attrs["data-today"] = timezone.now().date().isoformat()
         # The reason is that of the change being made now: the last one's is not offered.
         self.initial["change_note"] = ""
         if "change_note" in self.fields:  # not in a viewer's read-only form

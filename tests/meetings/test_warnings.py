@@ -100,3 +100,19 @@ def test_inviting_to_a_past_meeting_says_why_no_mail_went(staff, frozen_now):
         "started."
     ]
     assert Delegation.objects.filter(meeting=meeting).count() == 1
+
+
+def test_held_is_offered_only_once_the_meeting_has_ended(staff, frozen_now):
+    future = MeetingFactory(
+        start=TODAY + dt.timedelta(days=20), end=TODAY + dt.timedelta(days=20, hours=3)
+    )
+    past = MeetingFactory(
+        start=TODAY - dt.timedelta(days=20), end=TODAY - dt.timedelta(days=20, hours=-3)
+    )
+
+    def offered(meeting) -> list[str]:
+        form = staff.get(change(meeting)).context["adminform"].form
+        return [value for value, _ in form.fields["status"].widget.choices]
+
+    assert offered(future) == ["tentative", "scheduled", "postponed", "cancelled"]
+    assert offered(past) == ["tentative", "scheduled", "postponed", "cancelled", "held"]
