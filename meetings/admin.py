@@ -581,14 +581,21 @@ class MeetingAdmin(UploadsUndoneOnRollback, SimpleHistoryAdmin):
                 services.meeting_delete(meeting=meeting, by=editor)
 
     def response_add(self, request, obj, post_url_continue=None):
-        self._warn_clashes(request, obj)
-        self._warn_mistakes(request, obj)
-        return super().response_add(request, obj, post_url_continue)
+        response = super().response_add(request, obj, post_url_continue)
+        self._warn_after_save(request, obj)
+        return response
 
     def response_change(self, request, obj):
-        self._warn_clashes(request, obj)
-        self._warn_mistakes(request, obj)
-        return super().response_change(request, obj)
+        response = super().response_change(request, obj)
+        self._warn_after_save(request, obj)
+        return response
+
+    def _warn_after_save(self, request: HttpRequest, meeting: Meeting) -> None:
+        """After the "saved" message; not when the form opens again ("Save and continue
+        editing"), which warns as it opens."""
+        self._warn_clashes(request, meeting)
+        if "_continue" not in request.POST:
+            self._warn_mistakes(request, meeting)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":

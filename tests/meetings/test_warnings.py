@@ -116,3 +116,19 @@ def test_held_is_offered_only_once_the_meeting_has_ended(staff, frozen_now):
 
     assert offered(future) == ["tentative", "scheduled", "postponed", "cancelled"]
     assert offered(past) == ["tentative", "scheduled", "postponed", "cancelled", "held"]
+
+
+def test_save_and_continue_warns_once_after_the_saved_message(staff, frozen_now):
+    meeting = MeetingFactory(
+        start=TODAY + dt.timedelta(days=20), end=TODAY + dt.timedelta(days=20, hours=3)
+    )
+    response = staff.post(
+        change(meeting), {**meeting_post(meeting), "_continue": "Save"}, follow=True
+    )
+
+    assert shown(response) == [
+        f'The meeting “<a href="{change(meeting)}">{meeting.title}</a>” was changed '
+        "successfully. You may edit it again below.",
+        "Published with no delegation: nobody is invited or reminded. Use the action “Invite "
+        "the format's participants”, or add delegations below.",
+    ]
