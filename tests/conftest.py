@@ -50,8 +50,15 @@ def pytest_collection_modifyitems(config, items):
 def eager_tasks(*, propagate: bool) -> Iterator[None]:
     """Celery runs queued tasks in this process (errors raised if `propagate`), then
     goes back to how it was."""
+    from kombu import pools
+
     from aseancal.celery import app
 
+    # Celery acquires a producer even in eager mode: start from fresh pools, not from ones
+    # a broker test of this process closed (kombu.pools.reset) under the app's cached AMQP.
+    pools.reset()
+    app._pool = None
+    app.__dict__.pop("amqp", None)
     before = (app.conf.task_always_eager, app.conf.task_eager_propagates)
     app.conf.task_always_eager, app.conf.task_eager_propagates = True, propagate
     try:

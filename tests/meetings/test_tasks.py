@@ -172,11 +172,18 @@ def broker_down(monkeypatch):
     url = "redis://127.0.0.1:1/0"
     monkeypatch.setenv("CELERY_BROKER_URL", url)  # Celery reads it before its settings
     monkeypatch.setattr(celery_app.conf, "broker_url", url)
-    kombu_pools.reset()
-    monkeypatch.setattr(celery_app, "_pool", None)
-    monkeypatch.delitem(celery_app.__dict__, "amqp", raising=False)
+    forget_pools()
     yield
+    # Not restored by monkeypatch: the pools it would put back were closed above, and the
+    # next test of this process to publish would find them so ("Acquire on closed pool").
+    forget_pools()
+
+
+def forget_pools() -> None:
+    """Close the pooled broker connections and make the app build new ones."""
     kombu_pools.reset()
+    celery_app._pool = None
+    celery_app.__dict__.pop("amqp", None)
 
 
 def test_broker_down_at_commit_keeps_the_rows_for_the_sweeper(
