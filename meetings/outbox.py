@@ -1,6 +1,7 @@
 """What every outbox of the project shares (the reminders' and notices' rows, the follow
-mails): how a failed attempt is recorded, and how rows whose worker or message was lost
-are found and queued again. One rule, whichever table the rows live in.
+mails): how row ids reach the workers, how a failed attempt is recorded, and how rows whose
+worker or message was lost are found and queued again. One rule, whichever table the rows
+live in.
 
 A row goes QUEUED -> SENDING -> SENT, or FAILED after REMINDER_MAX_ATTEMPTS, or SKIPPED.
 A row SENDING for longer than REMINDER_SENDING_TIMEOUT (far above the SMTP timeout) has
@@ -12,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from celery import current_app
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
@@ -20,6 +22,46 @@ from django.utils import timezone
 from meetings.models.reminders import ReminderStatus as Status
 
 Publisher = Callable[[Iterable[int]], None]
+
+
+def publish(task: str, ids: Iterable[int]) -> None:
+    """Give the rows' ids to the worker task named `task`: callers do so once the rows are
+    committed (transaction.on_commit, robust=True: a broker that is down does not undo the
+    commit; the rows stay QUEUED and the sweeper offers them again later)."""
+    # By task name, so the outboxes never import meetings.tasks (which imports them).
+    # A signature runs the registered task where this process has it (a worker, or eager
+    # mode in tests) and falls back to send_task by name where it does not (the web
+    # process): the same message either way. send_task alone would ignore eager mode; a
+    # publisher hook that tasks.py installs would depend on tasks.py having been imported
+    # first; moving this into tasks.py would make every queueing service hand its ids back
+    # up to its callers.
+    for pk in ids:
+        current_app.signature(task, args=(pk,)).apply_async()
+
+
+def enqueue(
+    model: type[models.Model],
+    *,
+    publish: Publisher,
+    now: dt.datetime | None = None,
+    due: bool = False,
+) -> list[int]:
+    """Hand every queued row of `model` not yet given to the workers to them, after commit
+    (with `due`, only those whose `due_at` has come)."""
+    now = now or timezone.now()
+    rows = model._default_manager
+    with transaction.atomic():
+        queued = rows.filter(status=Status.QUEUED, enqueued_at__isnull=True)
+        if due:
+            queued = queued.filter(due_at__lte=now)
+        ids = list(
+            queued.select_for_update(skip_locked=True)
+            .order_by("due_at", "pk")
+            .values_list("pk", flat=True)
+        )
+        rows.filter(pk__in=ids).update(enqueued_at=now, updated_at=now)
+        publish(ids)
+    return ids
 
 
 def retry_delay(attempts: int) -> int:

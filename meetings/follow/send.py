@@ -13,7 +13,6 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
@@ -40,14 +39,11 @@ class FollowResult:
 
 
 def publish_on_commit(ids: Iterable[int]) -> None:
-    """Give the rows' ids to the workers once the rows are committed; a broker that is
-    down does not undo the commit: the rows stay QUEUED for the sweeper."""
+    """Give the rows' ids to the workers once the rows are committed (outbox.publish)."""
     ids = list(ids)
 
     def publish_follow_mails() -> None:
-        # By task name, as the reminders do (meetings.reminders.queue.publish_on_commit).
-        for pk in ids:
-            current_app.signature(SEND_FOLLOW_TASK, args=(pk,)).apply_async()
+        outbox.publish(SEND_FOLLOW_TASK, ids)
 
     if ids:
         transaction.on_commit(publish_follow_mails, robust=True)
@@ -55,17 +51,7 @@ def publish_on_commit(ids: Iterable[int]) -> None:
 
 def follow_enqueue(*, now: dt.datetime | None = None) -> list[int]:
     """Hand every queued row not yet given to the workers to them, after commit."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        ids = list(
-            FollowMail.objects.select_for_update(skip_locked=True)
-            .filter(status=FollowMailStatus.QUEUED, enqueued_at__isnull=True)
-            .order_by("due_at", "pk")
-            .values_list("pk", flat=True)
-        )
-        FollowMail.objects.filter(pk__in=ids).update(enqueued_at=now, updated_at=now)
-        publish_on_commit(ids)
-    return ids
+    return outbox.enqueue(FollowMail, publish=publish_on_commit, now=now)
 
 
 def unwanted_reason(mail: FollowMail) -> str:

@@ -30,6 +30,7 @@ from .compose import (
     subject_line,
 )
 from .plan import INVITATION_STEP
+from .queue import requester_id
 
 # What a notice is about; a change to anything else (the title, the description) is not one.
 NOTICE_FIELDS = ("start", "end", "all_day", "timezone", "venue_id", "mode", "status")
@@ -99,7 +100,6 @@ def notices_queue(
     joined = set(waiting.values_list("delegation_id", flat=True))
     previous = meeting_state(before)
     due = now + dt.timedelta(seconds=settings.NOTICE_COALESCE_SECONDS)
-    by_id = by.pk if by is not None and getattr(by, "is_authenticated", False) else None
     rows = [
         Reminder(
             delegation_id=pk,
@@ -108,7 +108,7 @@ def notices_queue(
             due_at=due,
             previous=previous,
             reason=meeting.change_note,
-            requested_by_id=by_id,
+            requested_by_id=requester_id(by),
         )
         for pk in delegations.exclude(pk__in=joined).values_list("pk", flat=True)
     ]
@@ -126,7 +126,7 @@ def notice_unwanted_reason(row: Reminder, *, now: dt.datetime) -> str:
         return "meeting has ended"
     if not delegation.addresses:
         return "no contact addresses"
-    if not notice_changes(row):
+    if not notice_changes(row, meeting_state(meeting)):
         return "changed back: nothing left to tell"
     invitation = (
         Reminder.objects.filter(delegation=delegation, step=INVITATION_STEP)
@@ -142,9 +142,9 @@ def notice_unwanted_reason(row: Reminder, *, now: dt.datetime) -> str:
     return ""
 
 
-def notice_changes(row: Reminder) -> list[tuple[str, str, str]]:
-    """(label, before, now) of each line that differs between the row's snapshot and now."""
-    current = meeting_state(row.delegation.meeting)
+def notice_changes(row: Reminder, current: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(label, before, now) of each line that differs between the row's snapshot and
+    `current`, the meeting's state now (meeting_state)."""
     return [
         (label, row.previous.get(key, ""), current[key])
         for key, label in NOTICE_LINES
@@ -152,14 +152,9 @@ def notice_changes(row: Reminder) -> list[tuple[str, str, str]]:
     ]
 
 
-def dates_moved(row: Reminder) -> bool:
-    return row.previous.get("period") != meeting_state(row.delegation.meeting)["period"]
-
-
-def notice_headline(row: Reminder) -> str:
+def notice_headline(meeting: Meeting, changes: list[tuple[str, str, str]]) -> str:
     """What happened, as the subject opens: "Cancelled", "Rescheduled and moved", ..."""
-    meeting = row.delegation.meeting
-    labels = {label for label, _, _ in notice_changes(row)}
+    labels = {label for label, _, _ in changes}
     if "Status" in labels and meeting.status in (MeetingStatus.CANCELLED, MeetingStatus.POSTPONED):
         return MeetingStatus(meeting.status).label
     parts = []
@@ -177,12 +172,13 @@ def notice_headline(row: Reminder) -> str:
 
 def notice_context(row: Reminder) -> dict[str, Any]:
     meeting = row.delegation.meeting
-    context = reminder_context(row)
-    moved = dates_moved(row)
+    current = meeting_state(meeting)
+    changes = notice_changes(row, current)
+    moved = row.previous.get("period") != current["period"]
     return {
-        **context,
-        "headline": notice_headline(row),
-        "changes": notice_changes(row),
+        **reminder_context(row),
+        "headline": notice_headline(meeting, changes),
+        "changes": changes,
         "reason": row.reason,
         "cancelled": meeting.status == MeetingStatus.CANCELLED,
         "postponed": meeting.status == MeetingStatus.POSTPONED,

@@ -3,12 +3,12 @@
 import datetime as dt
 from collections.abc import Iterable
 
-from celery import current_app
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from meetings import outbox
 from meetings.enums import AttendanceStatus
 from meetings.models import Delegation, Reminder
 from meetings.models.reminders import ReminderKind, ReminderStatus
@@ -20,45 +20,23 @@ SEND_REMINDER_TASK = "meetings.tasks.send_reminder"
 
 
 def publish_on_commit(ids: Iterable[int]) -> None:
-    """Give the rows' ids to the workers once the rows are committed.
-
-    A broker that is down does not undo the commit (robust=True logs the error);
-    the rows stay QUEUED and the sweeper offers them again later.
-    """
+    """Give the rows' ids to the workers once the rows are committed (outbox.publish)."""
     ids = list(ids)
 
     def publish_reminders() -> None:
-        # By task name, so this package never imports meetings.tasks (which imports it).
-        # A signature runs the registered task where this process has it (a worker, or
-        # eager mode in tests) and falls back to send_task by name where it does not (the
-        # web process): the same message either way. send_task alone would ignore eager
-        # mode; a publisher hook that tasks.py installs would depend on tasks.py having
-        # been imported first; moving this into tasks.py would make every queueing
-        # service hand its ids back up to its callers.
-        for pk in ids:
-            current_app.signature(SEND_REMINDER_TASK, args=(pk,)).apply_async()
+        outbox.publish(SEND_REMINDER_TASK, ids)
 
     if ids:
         transaction.on_commit(publish_reminders, robust=True)
 
 
 def reminders_enqueue(*, now: dt.datetime | None = None) -> list[int]:
-    """Hand every planned row not yet given to the workers to them, after commit."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        ids = list(
-            Reminder.objects.select_for_update(skip_locked=True)
-            # Change notices wait for their burst of edits to end (notices.py).
-            .filter(status=ReminderStatus.QUEUED, enqueued_at__isnull=True, due_at__lte=now)
-            .order_by("due_at", "pk")
-            .values_list("pk", flat=True)
-        )
-        Reminder.objects.filter(pk__in=ids).update(enqueued_at=now, updated_at=now)
-        publish_on_commit(ids)
-    return ids
+    """Hand every planned row not yet given to the workers to them, after commit; change
+    notices once their burst of edits has ended (notices.py)."""
+    return outbox.enqueue(Reminder, publish=publish_on_commit, now=now, due=True)
 
 
-def _requester_id(by: AbstractBaseUser | None) -> int | None:
+def requester_id(by: AbstractBaseUser | None) -> int | None:
     """The staff user a row is recorded as asked by; None for anonymous or system callers."""
     return by.pk if by is not None and getattr(by, "is_authenticated", False) else None
 
@@ -98,7 +76,7 @@ def invitations_queue(
                 step=INVITATION_STEP,
                 due_at=now,
                 enqueued_at=now,
-                requested_by_id=_requester_id(by),
+                requested_by_id=requester_id(by),
             )
             for delegation in wanted
         ],
@@ -127,7 +105,7 @@ def invitations_owed(
     return invitations_queue(delegations=list(owed), by=by)
 
 
-def _queue_row(
+def queue_row(
     *, delegation: Delegation, step: str, kind: str, by: AbstractBaseUser | None, now: dt.datetime
 ) -> tuple[Reminder, bool]:
     return Reminder.objects.get_or_create(
@@ -137,7 +115,7 @@ def _queue_row(
             "kind": kind,
             "due_at": now,
             "enqueued_at": now,
-            "requested_by_id": _requester_id(by),
+            "requested_by_id": requester_id(by),
         },
     )
 
@@ -159,7 +137,7 @@ def new_link_queue(
     )
     if not earlier.exists():
         return None
-    row, created = _queue_row(
+    row, created = queue_row(
         delegation=delegation,
         step=link_step(delegation.link_version),
         kind=ReminderKind.NEW_LINK,
@@ -179,7 +157,7 @@ def _invitation_again(
     invitation.attempts = 0
     invitation.skip_reason = invitation.last_error = ""
     invitation.due_at = invitation.enqueued_at = now
-    invitation.requested_by_id = _requester_id(by)
+    invitation.requested_by_id = requester_id(by)
     invitation.save()
     return invitation
 
@@ -199,7 +177,7 @@ def reminder_request(
         .first()
     )
     if invitation is None:
-        row, created = _queue_row(
+        row, created = queue_row(
             delegation=delegation,
             step=INVITATION_STEP,
             kind=ReminderKind.INVITATION,
@@ -211,7 +189,7 @@ def reminder_request(
     elif invitation.status != ReminderStatus.SENT:
         row, created = invitation, False  # already on its way
     else:
-        row, created = _queue_row(
+        row, created = queue_row(
             delegation=delegation,
             step=f"manual-{now:%Y%m%d%H%M}",
             kind=ReminderKind.MANUAL,

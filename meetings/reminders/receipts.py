@@ -18,7 +18,7 @@ from meetings.models import Delegation, Reminder
 from meetings.models.reminders import ReminderKind
 
 from .compose import local_moment, reminder_context, subject_line
-from .queue import publish_on_commit
+from .queue import publish_on_commit, queue_row
 
 
 def receipt_step(delegation: Delegation) -> str:
@@ -30,10 +30,12 @@ def receipt_queue(*, delegation: Delegation, now: dt.datetime | None = None) -> 
     now = now or timezone.now()
     if not delegation.addresses:
         return None
-    row, created = Reminder.objects.get_or_create(
+    row, created = queue_row(
         delegation=delegation,
         step=receipt_step(delegation),
-        defaults={"kind": ReminderKind.RECEIPT, "due_at": now, "enqueued_at": now},
+        kind=ReminderKind.RECEIPT,
+        by=None,
+        now=now,
     )
     if created:
         publish_on_commit([row.pk])
