@@ -6,6 +6,7 @@ other way round: the reminders package publishes rows by task name.
 """
 
 import logging
+from typing import Any
 
 from celery import shared_task
 from django.db import DatabaseError
@@ -13,6 +14,21 @@ from django.db import DatabaseError
 from meetings import follow, reminders
 
 logger = logging.getLogger(__name__)
+
+# How a task sending one outbox row runs: its message acknowledged only once it is done
+# (a worker lost mid-send leaves it on the broker), retried when the database is briefly
+# away (locked, restarting).
+SEND_ONE_ROW: dict[str, Any] = {
+    "bind": True,
+    "ignore_result": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": 15,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
 
 
 @shared_task(name="meetings.tasks.reminders_pass", ignore_result=True)
@@ -32,20 +48,8 @@ def reminders_sweep() -> dict[str, list[int]]:
     return found
 
 
-@shared_task(
-    bind=True,
-    # The name the reminders package publishes rows under (it never imports this module).
-    name=reminders.SEND_REMINDER_TASK,
-    ignore_result=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    # A database that is briefly away (locked, restarting): try again soon.
-    autoretry_for=(DatabaseError,),
-    retry_backoff=15,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
-)
+# The name the reminders package publishes rows under (it never imports this module).
+@shared_task(name=reminders.SEND_REMINDER_TASK, **SEND_ONE_ROW)
 def send_reminder(self, reminder_id: int) -> str:
     """Send one outbox row; a failed send is retried after the row's backoff."""
     result = reminders.reminder_send(reminder_id=reminder_id)
@@ -72,19 +76,8 @@ def follow_digests() -> int:
     return follow.follow_digests()
 
 
-@shared_task(
-    bind=True,
-    # The name the follow package publishes rows under (it never imports this module).
-    name=follow.SEND_FOLLOW_TASK,
-    ignore_result=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=15,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
-)
+# The name the follow package publishes rows under (it never imports this module).
+@shared_task(name=follow.SEND_FOLLOW_TASK, **SEND_ONE_ROW)
 def send_follow_mail(self, mail_id: int) -> str:
     """Send one follow mail row; a failed send is retried after the row's backoff."""
     result = follow.follow_mail_send(mail_id=mail_id)
